@@ -1,0 +1,436 @@
+"""People, profiles, habilitations, the usage charter and the audit trail."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
+from django.contrib.auth.models import PermissionsMixin
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import F, Q
+from django.db.models.functions import Lower
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from structures.models import Establishment, Unit
+
+
+def normalize_email(email: str) -> str:
+    """E-mail addresses are the login and are compared without case."""
+    return (email or "").strip().lower()
+
+
+class UserManager(BaseUserManager["User"]):
+    use_in_migrations = True
+
+    def get_by_natural_key(self, username: str) -> User:
+        return self.get(email=normalize_email(username))
+
+    def create_user(self, email: str, password: str | None = None, **fields) -> User:
+        if not email:
+            raise ValueError("An e-mail address is required.")
+        user = self.model(email=normalize_email(email), **fields)
+        if password:
+            user.set_password(password)
+        else:
+            # Accounts are created without a password: the person chooses one from a link.
+            user.set_unusable_password()
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(self, email: str, password: str | None = None, **fields) -> User:
+        fields.setdefault("is_staff", True)
+        fields.setdefault("is_superuser", True)
+        return self.create_user(email, password, **fields)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """One account per person, even when they work in several establishments."""
+
+    email = models.EmailField(_("e-mail address"), unique=True)
+    last_name = models.CharField(_("last name"), max_length=150)
+    first_name = models.CharField(_("first name"), max_length=150)
+    phone = models.CharField(_("phone"), max_length=30, blank=True)
+    job_title = models.CharField(_("job title"), max_length=150, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    is_staff = models.BooleanField(
+        _("administration site access"),
+        default=False,
+        help_text=_("May sign in to the administration site (platform administrators)."),
+    )
+    date_joined = models.DateTimeField(_("created at"), default=timezone.now)
+    blocked_at = models.DateTimeField(_("blocked at"), null=True, blank=True)
+    blocked_reason = models.CharField(_("reason for blocking"), max_length=255, blank=True)
+    failed_login_count = models.PositiveIntegerField(_("consecutive failed sign-ins"), default=0)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS = ["last_name", "first_name"]
+
+    class Meta:
+        ordering = ["last_name", "first_name"]
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+        constraints = [
+            # Addresses are stored lower-cased, so the unique index is case-insensitive.
+            models.CheckConstraint(condition=Q(email=Lower("email")), name="user_email_lowercase"),
+            models.CheckConstraint(
+                condition=Q(blocked_at__isnull=True) | ~Q(blocked_reason=""),
+                name="user_blocked_has_reason",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.full_name} <{self.email}>"
+
+    def clean(self) -> None:
+        super().clean()
+        self.email = normalize_email(self.email)
+
+    def save(self, *args, **kwargs) -> None:
+        self.email = normalize_email(self.email)
+        super().save(*args, **kwargs)
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.last_name.upper()} {self.first_name}".strip()
+
+    def get_full_name(self) -> str:
+        return self.full_name
+
+    def get_short_name(self) -> str:
+        return self.first_name
+
+    @property
+    def is_blocked(self) -> bool:
+        return self.blocked_at is not None
+
+    @property
+    def is_platform_admin(self) -> bool:
+        """The regional support team: every right, everywhere."""
+        return self.is_active and self.is_superuser
+
+
+class Profile(models.Model):
+    """A kind of right (Référent structure, Directeur, Médecin...).
+
+    Capability flags say what a profile allows beyond using the platform.
+    """
+
+    code = models.SlugField(_("code"), max_length=50, unique=True)
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    administers_accounts = models.BooleanField(
+        _("administers accounts"),
+        default=False,
+        help_text=_("Référent: creates accounts and manages rights in their structures."),
+    )
+    reviews_habilitations = models.BooleanField(
+        _("reviews habilitations"),
+        default=False,
+        help_text=_("Director: reviews every habilitation of their establishment."),
+    )
+    order = models.PositiveSmallIntegerField(_("order"), default=100)
+
+    REFERENT = "referent"
+    DIRECTOR = "directeur"
+
+    class Meta:
+        ordering = ["order", "name"]
+        verbose_name = _("profile")
+        verbose_name_plural = _("profiles")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+def start_of_day_after(day: datetime.date) -> datetime.datetime:
+    """The first instant of the next day, in the current time zone."""
+    return timezone.make_aware(
+        datetime.datetime.combine(day + datetime.timedelta(days=1), datetime.time.min)
+    )
+
+
+class HabilitationQuerySet(models.QuerySet["Habilitation"]):
+    def active_on(self, day: datetime.date | None = None) -> HabilitationQuerySet:
+        """Habilitations in force on ``day`` (today by default), on open structures.
+
+        In force: ``start_date <= day <= end_date`` (both inclusive) and not ended early on or
+        before that day. A habilitation on a closed establishment or a deactivated unit gives no
+        right.
+        """
+        day = day or timezone.localdate()
+        return self.filter(
+            Q(ended_at__isnull=True) | Q(ended_at__gte=start_of_day_after(day)),
+            start_date__lte=day,
+            end_date__gte=day,
+            establishment__is_active=True,
+        ).exclude(unit__is_active=False)
+
+    def referents(self) -> HabilitationQuerySet:
+        return self.filter(profile__administers_accounts=True)
+
+    def directors(self) -> HabilitationQuerySet:
+        return self.filter(profile__reviews_habilitations=True)
+
+
+class Habilitation(models.Model):
+    """One profile granted to one person on one structure, from a start to an end date.
+
+    The structure is an establishment, or a unit of it when ``unit`` is set. Ending a
+    habilitation early keeps the row (who, when, why): rights are never deleted.
+    """
+
+    user = models.ForeignKey(
+        User, on_delete=models.PROTECT, related_name="habilitations", verbose_name=_("person")
+    )
+    profile = models.ForeignKey(
+        Profile, on_delete=models.PROTECT, related_name="habilitations", verbose_name=_("profile")
+    )
+    establishment = models.ForeignKey(
+        Establishment,
+        on_delete=models.PROTECT,
+        related_name="habilitations",
+        verbose_name=_("establishment"),
+    )
+    unit = models.ForeignKey(
+        Unit,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="habilitations",
+        verbose_name=_("unit"),
+    )
+    start_date = models.DateField(_("start date"))
+    end_date = models.DateField(_("end date"))
+    granted_by = models.ForeignKey(
+        User,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("granted by"),
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    ended_at = models.DateTimeField(_("ended early at"), null=True, blank=True)
+    ended_by = models.ForeignKey(
+        User,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("ended by"),
+    )
+    end_reason = models.CharField(_("reason for ending"), max_length=255, blank=True)
+    email_reminders = models.BooleanField(
+        _("e-mail reminders"),
+        default=True,
+        help_text=_("Send me an e-mail before this habilitation ends."),
+    )
+
+    objects = HabilitationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-end_date"]
+        verbose_name = _("habilitation")
+        verbose_name_plural = _("habilitations")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end_date__gte=F("start_date")), name="habilitation_end_after_start"
+            ),
+            models.CheckConstraint(
+                condition=Q(ended_at__isnull=True, ended_by__isnull=True, end_reason="")
+                | Q(ended_at__isnull=False),
+                name="habilitation_end_fields_need_ended_at",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["establishment", "profile"], name="habilitation_est_profile"),
+            models.Index(fields=["unit", "profile"], name="habilitation_unit_profile"),
+            models.Index(fields=["end_date"], name="habilitation_end_date"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} – {self.profile} – {self.structure_name}"
+
+    def clean(self) -> None:
+        super().clean()
+        errors = {}
+        if self.start_date and self.end_date and self.end_date < self.start_date:
+            errors["end_date"] = _("The end date must be on or after the start date.")
+        if self.unit_id and self.establishment_id and self.unit.establishment_id != (
+            self.establishment_id
+        ):
+            errors["unit"] = _("This unit does not belong to the chosen establishment.")
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def structure_name(self) -> str:
+        return self.unit.name if self.unit_id else self.establishment.name
+
+    def is_active_on(self, day: datetime.date | None = None) -> bool:
+        """True when the habilitation is in force on ``day`` (see ``active_on``)."""
+        day = day or timezone.localdate()
+        if self.ended_at is not None and self.ended_at < start_of_day_after(day):
+            return False
+        if not (self.start_date <= day <= self.end_date):
+            return False
+        if not self.establishment.is_active:
+            return False
+        return not (self.unit_id and not self.unit.is_active)
+
+    @property
+    def status(self) -> str:
+        """active, future, expired or ended, as shown to people."""
+        today = timezone.localdate()
+        if self.ended_at is not None:
+            return "ended"
+        if self.start_date > today:
+            return "future"
+        if self.end_date < today:
+            return "expired"
+        return "active"
+
+
+class Charter(models.Model):
+    """A version of the usage charter ("charte d'utilisation")."""
+
+    version = models.PositiveIntegerField(_("version"), unique=True)
+    title = models.CharField(_("title"), max_length=200)
+    body = models.TextField(_("text"))
+    published_at = models.DateTimeField(_("published at"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-version"]
+        verbose_name = _("charter version")
+        verbose_name_plural = _("charter versions")
+
+    def __str__(self) -> str:
+        return f"{self.title} (v{self.version})"
+
+    @classmethod
+    def current(cls) -> Charter | None:
+        return cls.objects.filter(published_at__lte=timezone.now()).order_by("-version").first()
+
+
+class CharterAcceptance(models.Model):
+    user = models.ForeignKey(
+        User, on_delete=models.PROTECT, related_name="charter_acceptances", verbose_name=_("person")
+    )
+    charter = models.ForeignKey(
+        Charter, on_delete=models.PROTECT, related_name="acceptances", verbose_name=_("charter")
+    )
+    accepted_at = models.DateTimeField(_("accepted at"), default=timezone.now)
+    ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-accepted_at"]
+        verbose_name = _("charter acceptance")
+        verbose_name_plural = _("charter acceptances")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "charter"], name="charter_accepted_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} – v{self.charter.version}"
+
+
+class AppendOnlyError(Exception):
+    """Raised on any attempt to change or delete an audit event."""
+
+
+class AuditEventQuerySet(models.QuerySet["AuditEvent"]):
+    def update(self, **kwargs):
+        raise AppendOnlyError("The audit trail is append-only.")
+
+    def delete(self):
+        raise AppendOnlyError("The audit trail is append-only.")
+
+
+class AuditEvent(models.Model):
+    """One administrative change: who did what, to whom, where, before and after.
+
+    Append-only: the model refuses updates and deletes, and on PostgreSQL a trigger does too.
+    Write events through ``accounts.audit.record`` in the same transaction as the change.
+    """
+
+    class Action(models.TextChoices):
+        ACCOUNT_CREATED = "account.created", _("account created")
+        ACCOUNT_UPDATED = "account.updated", _("account updated")
+        ACCOUNT_BLOCKED = "account.blocked", _("account blocked")
+        ACCOUNT_UNBLOCKED = "account.unblocked", _("account unblocked")
+        HABILITATION_GRANTED = "habilitation.granted", _("habilitation granted")
+        HABILITATION_EXTENDED = "habilitation.extended", _("habilitation extended")
+        HABILITATION_MODIFIED = "habilitation.modified", _("habilitation modified")
+        HABILITATION_ENDED = "habilitation.ended", _("habilitation ended")
+        CHARTER_ACCEPTED = "charter.accepted", _("charter accepted")
+        SHEET_EDITED = "establishment.sheet_edited", _("directory sheet edited")
+        UNIT_CREATED = "unit.created", _("unit created")
+        UNIT_EDITED = "unit.edited", _("unit edited")
+        SIGNIN_SUCCEEDED = "signin.succeeded", _("sign-in succeeded")
+        SIGNIN_FAILED = "signin.failed", _("sign-in failed")
+        FINESS_IMPORTED = "finess.imported", _("FINESS import")
+        DEMO_SEEDED = "demo.seeded", _("demo data loaded")
+
+    created_at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
+    actor = models.ForeignKey(
+        User,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("actor"),
+    )
+    action = models.CharField(_("action"), max_length=40, choices=Action.choices)
+    target_user = models.ForeignKey(
+        User,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="audit_events",
+        verbose_name=_("person concerned"),
+    )
+    establishment = models.ForeignKey(
+        Establishment,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("establishment"),
+    )
+    unit = models.ForeignKey(
+        Unit,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("unit"),
+    )
+    before = models.JSONField(_("before"), null=True, blank=True)
+    after = models.JSONField(_("after"), null=True, blank=True)
+    ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+
+    objects = AuditEventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("audit event")
+        verbose_name_plural = _("audit trail")
+        indexes = [
+            models.Index(fields=["establishment", "-created_at"], name="audit_est_time"),
+            models.Index(fields=["target_user", "-created_at"], name="audit_target_time"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.action}"
+
+    def save(self, *args, **kwargs) -> None:
+        if self.pk is not None and not self._state.adding:
+            raise AppendOnlyError("The audit trail is append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnlyError("The audit trail is append-only.")

@@ -1,0 +1,142 @@
+"""Who administers what: the one place where a person's scope is computed.
+
+A référent of an establishment administers every unit of it; a référent of a unit administers
+that unit only. A director reviews the establishments they hold the director profile on.
+Platform administrators administer and review everything. Views apply the scope as queryset
+filters (``habilitations()``, ``people()``, ``establishments()``, ``units()``), so lists and
+pagination only ever contain what the person may see, and out-of-scope objects are 404.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+
+from accounts.models import Habilitation, User
+from structures.models import Establishment, Unit
+
+
+@dataclass(frozen=True)
+class Scope:
+    is_platform_admin: bool = False
+    # Establishments administered as a whole (establishment-level référent).
+    establishment_ids: frozenset[int] = frozenset()
+    # Units administered on their own (unit-level référent), outside those establishments.
+    unit_ids: frozenset[int] = frozenset()
+    # Establishments whose habilitations the person reviews (director).
+    reviewed_establishment_ids: frozenset[int] = frozenset()
+    # Establishment of each administered unit, so that establishments() needs no extra query.
+    unit_establishment_ids: frozenset[int] = frozenset()
+
+    @classmethod
+    def for_user(cls, user: User, on: datetime.date | None = None) -> Scope:
+        """Compute the scope of ``user`` from their active habilitations (one query)."""
+        if not user.is_authenticated or not user.is_active or user.is_blocked:
+            return cls()
+        if user.is_platform_admin:
+            return cls(is_platform_admin=True)
+        rows = (
+            Habilitation.objects.active_on(on)
+            .filter(user=user)
+            .filter(Q(profile__administers_accounts=True) | Q(profile__reviews_habilitations=True))
+            .values_list(
+                "establishment_id",
+                "unit_id",
+                "profile__administers_accounts",
+                "profile__reviews_habilitations",
+            )
+        )
+        establishments: set[int] = set()
+        units: dict[int, int] = {}
+        reviewed: set[int] = set()
+        for establishment_id, unit_id, administers, reviews in rows:
+            if administers:
+                if unit_id is None:
+                    establishments.add(establishment_id)
+                else:
+                    units[unit_id] = establishment_id
+            if reviews:
+                reviewed.add(establishment_id)
+        # A unit of an establishment already administered as a whole adds nothing.
+        units = {u: e for u, e in units.items() if e not in establishments}
+        return cls(
+            establishment_ids=frozenset(establishments),
+            unit_ids=frozenset(units),
+            reviewed_establishment_ids=frozenset(reviewed),
+            unit_establishment_ids=frozenset(units.values()),
+        )
+
+    # --- Questions
+
+    @property
+    def administers_anything(self) -> bool:
+        return self.is_platform_admin or bool(self.establishment_ids or self.unit_ids)
+
+    @property
+    def reviews_anything(self) -> bool:
+        return self.is_platform_admin or bool(self.reviewed_establishment_ids)
+
+    def administers(self, establishment_id: int, unit_id: int | None = None) -> bool:
+        """May this person manage rights on that structure (the establishment, or its unit)?"""
+        if self.is_platform_admin or establishment_id in self.establishment_ids:
+            return True
+        return unit_id is not None and unit_id in self.unit_ids
+
+    def administers_habilitation(self, habilitation: Habilitation) -> bool:
+        return self.administers(habilitation.establishment_id, habilitation.unit_id)
+
+    def reviews(self, establishment_id: int) -> bool:
+        return self.is_platform_admin or establishment_id in self.reviewed_establishment_ids
+
+    # --- Querysets limited to the scope
+
+    def _habilitation_filter(self, prefix: str = "") -> Q:
+        if self.is_platform_admin:
+            return Q()
+        return Q(**{f"{prefix}establishment_id__in": self.establishment_ids}) | Q(
+            **{f"{prefix}unit_id__in": self.unit_ids}
+        )
+
+    def habilitations(self, queryset: QuerySet[Habilitation] | None = None) -> QuerySet:
+        """Habilitations (of any status) on the structures this person administers."""
+        queryset = Habilitation.objects.all() if queryset is None else queryset
+        if not self.administers_anything:
+            return queryset.none()
+        return queryset.filter(self._habilitation_filter())
+
+    def people(self, queryset: QuerySet[User] | None = None) -> QuerySet[User]:
+        """People holding at least one habilitation (of any status) in this scope."""
+        queryset = User.objects.all() if queryset is None else queryset
+        if not self.administers_anything:
+            return queryset.none()
+        if self.is_platform_admin:
+            return queryset
+        in_scope = Habilitation.objects.filter(self._habilitation_filter(), user=OuterRef("pk"))
+        return queryset.filter(Exists(in_scope))
+
+    def establishments(self, queryset: QuerySet[Establishment] | None = None) -> QuerySet:
+        """Establishments where this person administers the whole or at least one unit."""
+        queryset = Establishment.objects.all() if queryset is None else queryset
+        if self.is_platform_admin:
+            return queryset
+        return queryset.filter(pk__in=self.establishment_ids | self.unit_establishment_ids)
+
+    def units(self, queryset: QuerySet[Unit] | None = None) -> QuerySet[Unit]:
+        """Units this person administers."""
+        queryset = Unit.objects.all() if queryset is None else queryset
+        if self.is_platform_admin:
+            return queryset
+        if not self.administers_anything:
+            return queryset.none()
+        return queryset.filter(
+            Q(establishment_id__in=self.establishment_ids) | Q(pk__in=self.unit_ids)
+        )
+
+    def reviewed_habilitations(self, queryset: QuerySet[Habilitation] | None = None) -> QuerySet:
+        """Every habilitation of the establishments this person reviews as director."""
+        queryset = Habilitation.objects.all() if queryset is None else queryset
+        if self.is_platform_admin:
+            return queryset
+        return queryset.filter(establishment_id__in=self.reviewed_establishment_ids)
