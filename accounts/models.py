@@ -260,8 +260,10 @@ class Habilitation(models.Model):
         errors = {}
         if self.start_date and self.end_date and self.end_date < self.start_date:
             errors["end_date"] = _("The end date must be on or after the start date.")
-        if self.unit_id and self.establishment_id and self.unit.establishment_id != (
-            self.establishment_id
+        if (
+            self.unit_id
+            and self.establishment_id
+            and self.unit.establishment_id != (self.establishment_id)
         ):
             errors["unit"] = _("This unit does not belong to the chosen establishment.")
         if errors:

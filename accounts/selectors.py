@@ -110,9 +110,7 @@ def referents_for(
         )
     directors = [
         h.user
-        for h in _one_per_person(
-            list(active.directors().filter(establishment=establishment))
-        )
+        for h in _one_per_person(list(active.directors().filter(establishment=establishment)))
     ]
     support = SupportDesk.for_region(establishment.departement.region)
     return ReferentLookup(establishment, unit, escalation=Escalation(directors, support))

@@ -1,0 +1,137 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import AuditEvent, Charter, CharterAcceptance, Habilitation, Profile, User
+
+
+class HabilitationInline(admin.TabularInline):
+    model = Habilitation
+    fk_name = "user"
+    extra = 0
+    fields = ["profile", "establishment", "unit", "start_date", "end_date", "ended_at"]
+    readonly_fields = ["ended_at"]
+    autocomplete_fields = ["establishment", "unit"]
+    show_change_link = True
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False  # Rights are ended, never deleted.
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin):
+    ordering = ["last_name", "first_name"]
+    list_display = ["email", "last_name", "first_name", "is_active", "blocked_at", "last_login"]
+    list_filter = [
+        "is_active",
+        "is_staff",
+        "is_superuser",
+        ("blocked_at", admin.EmptyFieldListFilter),
+    ]
+    search_fields = ["email", "last_name", "first_name"]
+    readonly_fields = ["last_login", "date_joined", "failed_login_count"]
+    fieldsets = [
+        (None, {"fields": ["email", "password"]}),
+        (_("Identity"), {"fields": ["last_name", "first_name", "phone", "job_title"]}),
+        (_("Blocking"), {"fields": ["blocked_at", "blocked_reason", "failed_login_count"]}),
+        (
+            _("Permissions"),
+            {"fields": ["is_active", "is_staff", "is_superuser", "groups", "user_permissions"]},
+        ),
+        (_("Dates"), {"fields": ["last_login", "date_joined"]}),
+    ]
+    add_fieldsets = [
+        (
+            None,
+            {
+                "classes": ["wide"],
+                "fields": ["email", "last_name", "first_name", "password1", "password2"],
+            },
+        )
+    ]
+    inlines = [HabilitationInline]
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False  # People keep their history; deactivate instead.
+
+
+@admin.register(Profile)
+class ProfileAdmin(admin.ModelAdmin):
+    list_display = ["name", "code", "administers_accounts", "reviews_habilitations", "order"]
+    list_filter = ["administers_accounts", "reviews_habilitations"]
+    search_fields = ["name", "code"]
+    prepopulated_fields = {"code": ["name"]}
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Habilitation)
+class HabilitationAdmin(admin.ModelAdmin):
+    list_display = [
+        "user",
+        "profile",
+        "establishment",
+        "unit",
+        "start_date",
+        "end_date",
+        "ended_at",
+    ]
+    list_filter = ["profile", ("ended_at", admin.EmptyFieldListFilter), "establishment__sector"]
+    search_fields = [
+        "user__email",
+        "user__last_name",
+        "establishment__name",
+        "=establishment__finess",
+        "unit__name",
+    ]
+    list_select_related = ["user", "profile", "establishment", "unit"]
+    autocomplete_fields = ["user", "establishment", "unit", "granted_by", "ended_by"]
+    date_hierarchy = "end_date"
+    readonly_fields = ["created_at"]
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False  # Rights are ended (who, when, why), never deleted.
+
+
+@admin.register(Charter)
+class CharterAdmin(admin.ModelAdmin):
+    list_display = ["version", "title", "published_at"]
+    search_fields = ["title", "body"]
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(CharterAcceptance)
+class CharterAcceptanceAdmin(admin.ModelAdmin):
+    list_display = ["user", "charter", "accepted_at"]
+    list_filter = ["charter"]
+    search_fields = ["user__email", "user__last_name"]
+    list_select_related = ["user", "charter"]
+    autocomplete_fields = ["user"]
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "action", "actor", "target_user", "establishment", "ip_address"]
+    list_filter = ["action"]
+    search_fields = ["actor__email", "target_user__email", "=establishment__finess"]
+    list_select_related = ["actor", "target_user", "establishment"]
+    date_hierarchy = "created_at"
+
+    # Append-only: readable, never added, changed or deleted by hand.
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

@@ -1,0 +1,73 @@
+from django.contrib import admin
+from django.db import models
+
+from structures.models import Departement, Establishment, LegalEntity, Region, Unit
+
+
+@admin.register(Region)
+class RegionAdmin(admin.ModelAdmin):
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+    list_display = ["name", "code", "support_name", "support_email"]
+    search_fields = ["name", "code", "support_name", "support_email"]
+
+
+@admin.register(Departement)
+class DepartementAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "region"]
+    list_filter = ["region"]
+    search_fields = ["code", "name"]
+    list_select_related = ["region"]
+
+
+@admin.register(LegalEntity)
+class LegalEntityAdmin(admin.ModelAdmin):
+    list_display = ["name", "finess", "siren", "is_active"]
+    list_filter = ["is_active"]
+    search_fields = ["finess", "name", "long_name", "siren"]
+
+
+class UnitInline(admin.TabularInline):
+    model = Unit
+    extra = 0
+    fields = ["name", "code", "phone", "email", "is_active"]
+    show_change_link = True
+
+
+@admin.register(Establishment)
+class EstablishmentAdmin(admin.ModelAdmin):
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+    list_display = ["name", "finess", "city", "departement", "sector", "is_active"]
+    list_filter = ["is_active", "sector", "departement__region"]
+    search_fields = ["=finess", "name", "long_name", "city", "postcode"]
+    list_select_related = ["departement"]
+    autocomplete_fields = ["legal_entity"]
+    # FINESS-owned fields are refreshed by imports: editing them here would be overwritten.
+    readonly_fields = [
+        *(f for f in Establishment.FINESS_FIELDS if f not in {"legal_entity", "departement"}),
+        "imported_at",
+    ]
+    fieldsets = [
+        (None, {"fields": ["finess", "legal_entity", "departement", "is_active"]}),
+        (
+            "FINESS",
+            {
+                "fields": [
+                    f
+                    for f in Establishment.FINESS_FIELDS
+                    if f not in {"legal_entity", "departement", "is_active"}
+                ]
+                + ["imported_at"]
+            },
+        ),
+        ("Fiche annuaire", {"fields": [*Establishment.SHEET_FIELDS, "sheet_updated_at"]}),
+    ]
+    inlines = [UnitInline]
+
+
+@admin.register(Unit)
+class UnitAdmin(admin.ModelAdmin):
+    list_display = ["name", "establishment", "code", "is_active"]
+    list_filter = ["is_active", "establishment__sector"]
+    search_fields = ["name", "code", "establishment__name", "=establishment__finess"]
+    list_select_related = ["establishment"]
+    autocomplete_fields = ["establishment"]

@@ -1,0 +1,78 @@
+"""Named people and structures shared by the tests (see STYLE.md, "Tests").
+
+The world: establishment ``hospital`` (Occitanie) with units ``cardiology`` and ``geriatrics``;
+``other_hospital`` in another establishment of the same region.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.factory import Factory
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    # Argon2 is deliberately slow; tests hash many passwords.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def make(db) -> Factory:
+    return Factory()
+
+
+@pytest.fixture
+def hospital(db, make):
+    return make.establishment(name="CENTRE HOSPITALIER SAINT-JEAN", city="TOULOUSE")
+
+
+@pytest.fixture
+def cardiology(make, hospital):
+    return make.unit(hospital, name="Cardiologie")
+
+
+@pytest.fixture
+def geriatrics(make, hospital):
+    return make.unit(hospital, name="Gériatrie")
+
+
+@pytest.fixture
+def other_hospital(db, make):
+    return make.establishment(name="CLINIQUE DES PINS", departement="34", city="MONTPELLIER")
+
+
+@pytest.fixture
+def agent(make, cardiology):
+    """Staff with a nurse's habilitation on the cardiology unit; not a référent."""
+    user = make.user(email="agent@example.test", last_name="Martin", first_name="Léa")
+    make.habilitation(user, cardiology, profile="infirmier")
+    return user
+
+
+@pytest.fixture
+def establishment_referent(make, hospital):
+    return make.referent(hospital, email="ref.etab@example.test", last_name="Durand")
+
+
+@pytest.fixture
+def unit_referent(make, cardiology):
+    return make.referent(cardiology, email="ref.unite@example.test", last_name="Bernard")
+
+
+@pytest.fixture
+def other_referent(make, other_hospital):
+    """Référent of another establishment: must see nothing of ``hospital``."""
+    return make.referent(other_hospital, email="ref.autre@example.test", last_name="Petit")
+
+
+@pytest.fixture
+def director(make, hospital):
+    return make.director(hospital, email="directeur@example.test", last_name="Moreau")
+
+
+@pytest.fixture
+def platform_admin(make):
+    return make.user(
+        email="admin@example.test", last_name="Admin", is_staff=True, is_superuser=True
+    )
