@@ -5,7 +5,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from accounts.selectors import referents_for
+from accounts.selectors import referents_for, referents_for_many
 from structures.models import Establishment, Region, Unit
 from tests.factory import days, today
 
@@ -132,3 +132,21 @@ def test_at_most_three_queries_whatever_the_size(make, size):
     with CaptureQueriesContext(connection) as queries:
         referents_for(establishment)
     assert len(queries) <= 3
+
+
+def test_many_structures_at_once_in_three_queries_each_answered_like_alone(
+    make, hospital, cardiology, geriatrics, other_hospital, unit_referent, establishment_referent
+):
+    unserved = make.establishment()
+    make.director(unserved)
+    structures = [cardiology, geriatrics, hospital, other_hospital, unserved]
+    expected = [referents_for(fresh(s)) for s in structures]
+    fresh_structures = [fresh(s) for s in structures]
+    with CaptureQueriesContext(connection) as queries:
+        lookups = referents_for_many(fresh_structures)
+    assert len(queries) <= 3
+    for alone, together in zip(expected, lookups, strict=True):
+        assert emails(alone) == emails(together)
+        assert alone.inherited == together.inherited
+        assert (alone.escalation is None) == (together.escalation is None)
+    assert lookups[4].escalation.directors  # the unserved one's director
