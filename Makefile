@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint format migrations-check deploy-check messages clean
+.PHONY: run test screenshots lint format migrations-check deploy-check messages clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11 or newer is required"'
@@ -24,6 +24,10 @@ run: $(STAMP)
 ## Run the whole test suite (SQLite by default; set DATABASE_URL for PostgreSQL)
 test: $(STAMP)
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+## Save the screenshots of docs/screenshots/ (desktop and 320 px), from the browser tests
+screenshots: $(STAMP)
+	SCREENSHOTS=1 $(BIN)/pytest tests/browser
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

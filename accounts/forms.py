@@ -1,0 +1,39 @@
+from django import forms
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
+from django.utils.translation import gettext_lazy as _
+
+SIGN_IN_FAILED = _(
+    "Sign-in failed: check your e-mail address and password. After several failures your "
+    "account is blocked; your référent can unblock it."
+)
+
+
+class SignInForm(AuthenticationForm):
+    """E-mail and password. One neutral message for every failure (DOMAIN.md)."""
+
+    username = forms.EmailField(
+        label=_("E-mail address"),
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "username", "autofocus": True}),
+    )
+    # The same message whether the account exists, is blocked or the password is wrong.
+    error_messages = {"invalid_login": SIGN_IN_FAILED, "inactive": SIGN_IN_FAILED}
+
+    def clean_username(self) -> str:
+        return self.cleaned_data["username"].strip().lower()
+
+
+class AccountPasswordResetForm(PasswordResetForm):
+    email = forms.EmailField(
+        label=_("E-mail address"),
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
+
+    def get_users(self, email: str):
+        # Addresses are stored lower-cased; blocked people may reset too (it does not unblock).
+        return super().get_users(email.strip().lower())
+
+
+class ReminderPreferenceForm(forms.Form):
+    email_reminders = forms.BooleanField(required=False)

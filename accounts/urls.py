@@ -1,0 +1,39 @@
+from django.contrib.auth import views as auth_views
+from django.urls import path, reverse_lazy
+
+from accounts import views
+
+app_name = "accounts"
+
+urlpatterns = [
+    path("connexion/", views.SignInView.as_view(), name="sign_in"),
+    path(
+        "deconnexion/",
+        auth_views.LogoutView.as_view(next_page=reverse_lazy("accounts:sign_in")),
+        name="sign_out",
+    ),
+    path("mot-de-passe/oubli/", views.PasswordResetView.as_view(), name="password_reset"),
+    path(
+        "mot-de-passe/oubli/envoye/",
+        auth_views.PasswordResetDoneView.as_view(template_name="accounts/password_reset_done.html"),
+        name="password_reset_done",
+    ),
+    path(
+        "mot-de-passe/nouveau/<uidb64>/<token>/",
+        views.PasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
+    path(
+        "mot-de-passe/nouveau/fait/",
+        auth_views.PasswordResetCompleteView.as_view(
+            template_name="accounts/password_reset_complete.html"
+        ),
+        name="password_reset_complete",
+    ),
+    path("mon-compte/", views.my_account, name="my_account"),
+    path(
+        "mon-compte/habilitations/<int:pk>/rappels/",
+        views.set_reminders,
+        name="set_reminders",
+    ),
+]

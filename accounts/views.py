@@ -1,0 +1,75 @@
+"""Signing in and out, password reset, and "Mon compte"."""
+
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse_lazy
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accounts import audit
+from accounts.forms import AccountPasswordResetForm, ReminderPreferenceForm, SignInForm
+from accounts.models import AuditEvent, Habilitation
+
+
+class SignInView(auth_views.LoginView):
+    form_class = SignInForm
+    template_name = "accounts/sign_in.html"
+    redirect_authenticated_user = True
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    form_class = AccountPasswordResetForm
+    template_name = "accounts/password_reset.html"
+    email_template_name = "accounts/email/password_reset.txt"
+    html_email_template_name = "accounts/email/password_reset.html"
+    subject_template_name = "accounts/email/password_reset_subject.txt"
+    success_url = reverse_lazy("accounts:password_reset_done")
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    template_name = "accounts/password_reset_confirm.html"
+    success_url = reverse_lazy("accounts:password_reset_complete")
+
+
+@login_required
+def my_account(request: HttpRequest) -> HttpResponse:
+    habilitations = (
+        Habilitation.objects.filter(user=request.user)
+        .select_related("profile", "establishment", "unit")
+        .order_by("ended_at", "-end_date")
+    )
+    return render(request, "accounts/my_account.html", {"habilitations": habilitations})
+
+
+@login_required
+@require_POST
+def set_reminders(request: HttpRequest, pk: int) -> HttpResponse:
+    """Turn the e-mail reminder of one of my own habilitations on or off."""
+    habilitation = get_object_or_404(Habilitation, pk=pk, user=request.user)
+    form = ReminderPreferenceForm(request.POST)
+    if form.is_valid():
+        wanted = form.cleaned_data["email_reminders"]
+        if wanted != habilitation.email_reminders:
+            with transaction.atomic():
+                before = {"email_reminders": habilitation.email_reminders}
+                habilitation.email_reminders = wanted
+                habilitation.save(update_fields=["email_reminders"])
+                audit.record(
+                    action=AuditEvent.Action.ACCOUNT_UPDATED,
+                    actor=request.user,
+                    target_user=request.user,
+                    establishment=habilitation.establishment,
+                    unit=habilitation.unit,
+                    before=before,
+                    after={"email_reminders": wanted, "habilitation": habilitation.pk},
+                    request=request,
+                )
+        if wanted:
+            messages.success(request, _("You will receive an e-mail before this right ends."))
+        else:
+            messages.success(request, _("You will no longer receive e-mails about this right."))
+    return redirect("accounts:my_account")

@@ -1,0 +1,29 @@
+"""The Administration menu: its entries depend on the person's rights."""
+
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.functional import SimpleLazyObject
+from django.utils.translation import gettext as _
+
+from accounts.scope import Scope
+
+
+def scope_of(request: HttpRequest) -> Scope:
+    """The signed-in person's scope, computed at most once per request."""
+    if not hasattr(request, "_scope"):
+        request._scope = Scope.for_user(request.user)
+    return request._scope
+
+
+def _menu(request: HttpRequest) -> list[dict[str, str]]:
+    entries = [{"label": _("My referents"), "url": reverse("referents:mine")}]
+    scope = scope_of(request)
+    if scope.is_platform_admin:
+        entries.append({"label": _("Administration site"), "url": reverse("admin:index")})
+    return entries
+
+
+def navigation(request: HttpRequest) -> dict:
+    if not getattr(request, "user", None) or not request.user.is_authenticated:
+        return {"admin_menu": []}
+    return {"admin_menu": SimpleLazyObject(lambda: _menu(request))}

@@ -1,0 +1,225 @@
+"""The lookup journey of the user document, made faster (see DOMAIN.md, "The journey").
+
+1. "Mes référents": the référents of the person's own structures, at once.
+2. "Liste des référents ViaTrajectoire": the tree Région > Département > Établissement > Unité,
+   expandable without JavaScript (links) and in place with it (fragments), plus a search.
+3. "Liste des référents ViaTrajectoire identifiés": the référents of one structure.
+4. The escalation page when nobody is identified.
+
+Every signed-in person may look up any open structure: that is the product's purpose.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+
+from accounts.models import Habilitation
+from accounts.selectors import ReferentLookup, referents_for, referents_for_many
+from referents import mail, tree
+from structures import selectors
+from structures.models import Departement, Establishment, Region, Sector, Unit
+
+
+def _own_structures(request: HttpRequest) -> list[Establishment | Unit]:
+    """The person's active structures, each once: a unit, or an establishment as a whole."""
+    habilitations = (
+        Habilitation.objects.active_on()
+        .filter(user=request.user)
+        .select_related("establishment__departement__region", "unit")
+        .order_by("establishment__name", "unit__name")
+    )
+    structures: dict[tuple[int, int | None], Establishment | Unit] = {}
+    for habilitation in habilitations:
+        key = (habilitation.establishment_id, habilitation.unit_id)
+        if key in structures:
+            continue
+        if habilitation.unit is not None:
+            habilitation.unit.establishment = habilitation.establishment
+            structures[key] = habilitation.unit
+        else:
+            structures[key] = habilitation.establishment
+    return list(structures.values())
+
+
+@login_required
+def mine(request: HttpRequest) -> HttpResponse:
+    """Mes référents."""
+    lookups = referents_for_many(_own_structures(request))
+    return render(
+        request,
+        "referents/mine.html",
+        {"items": [_lookup_context(request, lookup) for lookup in lookups]},
+    )
+
+
+def _lookup_context(request: HttpRequest, lookup: ReferentLookup) -> dict:
+    subject = mail.referent_subject(lookup)
+    context = {
+        "lookup": lookup,
+        "structure_label": mail.structure_label(lookup),
+        "referents": [
+            {"habilitation": h, "user": h.user, "mailto": mail.mailto(h.user.email, subject)}
+            for h in lookup.referents
+        ],
+        "detail_url": _detail_url(lookup),
+    }
+    if lookup.escalation is not None:
+        support = lookup.escalation.support
+        context["support_mailto"] = mail.mailto(
+            support.email,
+            mail.escalation_subject(lookup),
+            mail.escalation_body(lookup, request.user),
+        )
+        context["directors"] = [
+            {
+                "user": director,
+                "mailto": mail.mailto(
+                    director.email,
+                    mail.escalation_subject(lookup),
+                    mail.escalation_body(lookup, request.user),
+                ),
+            }
+            for director in lookup.escalation.directors
+        ]
+    return context
+
+
+def _detail_url(lookup: ReferentLookup) -> str:
+    if lookup.unit is not None:
+        return reverse("referents:unit", args=[lookup.unit.pk])
+    return reverse("referents:establishment", args=[lookup.establishment.pk])
+
+
+@login_required
+def establishment_referents(request: HttpRequest, pk: int) -> HttpResponse:
+    """Liste des référents ViaTrajectoire identifiés, for an establishment (or the escalation)."""
+    establishment = get_object_or_404(
+        Establishment.objects.select_related("departement__region"), pk=pk, is_active=True
+    )
+    return _identified(request, referents_for(establishment))
+
+
+@login_required
+def unit_referents(request: HttpRequest, pk: int) -> HttpResponse:
+    """Liste des référents ViaTrajectoire identifiés, for a unit (or the escalation)."""
+    unit = get_object_or_404(
+        Unit.objects.select_related("establishment__departement__region"),
+        pk=pk,
+        is_active=True,
+        establishment__is_active=True,
+    )
+    return _identified(request, referents_for(unit))
+
+
+def _identified(request: HttpRequest, lookup: ReferentLookup) -> HttpResponse:
+    template = "referents/identified.html" if lookup.found else "referents/escalation.html"
+    return render(request, template, {"item": _lookup_context(request, lookup)})
+
+
+# --- The tree
+
+
+def _sector(request: HttpRequest) -> str:
+    sector = request.GET.get("secteur", "")
+    return sector if sector in Sector.values else ""
+
+
+@login_required
+def referent_list(request: HttpRequest) -> HttpResponse:
+    """Liste des référents ViaTrajectoire: the tree, or search results when a query is given."""
+    sector = _sector(request)
+    query = request.GET.get("q", "")[:200]
+    context: dict = {
+        "results": None,
+        "sector": sector,
+        "query": query,
+        "sectors": [(value, label) for value, label in Sector.choices if value != Sector.OTHER],
+    }
+    if query.strip():
+        results = selectors.establishment_search(query, sector, request.GET.get("page"))
+        context["results"] = results
+        context["results_nodes"] = [
+            tree.establishment_node(e, e.departement, sector, page=None, expanded=False)
+            for e in results
+        ]
+        context["links"] = tree.page_links(results, q=query, secteur=sector)
+        return render(request, "referents/tree.html", context)
+
+    open_region, open_departement, open_establishment = _open_path(request)
+    page = request.GET.get("page")
+    if open_establishment is not None and not page:
+        page = tree.page_containing(open_establishment, sector)
+    nodes = []
+    for region in selectors.regions():
+        node = tree.region_node(region, sector, expanded=region == open_region)
+        if node["expanded"]:
+            for departement in selectors.departements_of(region):
+                departement.region = region
+                child = tree.departement_node(
+                    departement, sector, expanded=departement == open_departement
+                )
+                if child["expanded"]:
+                    tree.departement_children(
+                        child,
+                        departement,
+                        sector,
+                        page,
+                        open_establishment,
+                        request.GET.get("upage"),
+                    )
+                node["children"].append(child)
+        nodes.append(node)
+    context["nodes"] = nodes
+    return render(request, "referents/tree.html", context)
+
+
+def _open_path(
+    request: HttpRequest,
+) -> tuple[Region | None, Departement | None, Establishment | None]:
+    """The open nodes, from the deepest one given: each implies its ancestors."""
+    establishment = departement = region = None
+    if pk := request.GET.get("etablissement", ""):
+        if not pk.isdigit():
+            raise Http404
+        establishment = get_object_or_404(
+            Establishment.objects.select_related("departement__region"), pk=pk, is_active=True
+        )
+        departement = establishment.departement
+    elif code := request.GET.get("departement", ""):
+        departement = get_object_or_404(Departement.objects.select_related("region"), code=code)
+    if departement is not None:
+        region = departement.region
+    elif code := request.GET.get("region", ""):
+        region = get_object_or_404(Region, code=code)
+    return region, departement, establishment
+
+
+@login_required
+def tree_children(request: HttpRequest, kind: str, key: str) -> HttpResponse:
+    """The children of one node, as an HTML fragment (expanding in place with JavaScript)."""
+    sector = _sector(request)
+    page = request.GET.get("page")
+    if kind == "region":
+        region = get_object_or_404(Region, code=key)
+        parent = tree.region_node(region, sector, expanded=True)
+        for departement in selectors.departements_of(region):
+            departement.region = region
+            parent["children"].append(tree.departement_node(departement, sector))
+    elif kind == "departement":
+        departement = get_object_or_404(Departement.objects.select_related("region"), code=key)
+        parent = tree.departement_node(departement, sector, expanded=True)
+        tree.departement_children(parent, departement, sector, page)
+    elif kind == "etablissement" and key.isdigit():
+        establishment = get_object_or_404(
+            Establishment.objects.select_related("departement"), pk=key, is_active=True
+        )
+        parent = tree.establishment_node(
+            establishment, establishment.departement, sector, 1, expanded=True
+        )
+        tree.establishment_children(parent, establishment, sector, page)
+    else:
+        raise Http404
+    return render(request, "referents/_tree_children.html", {"node": parent, "fragment": True})

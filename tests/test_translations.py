@@ -1,0 +1,51 @@
+"""The interface is French first: every message has a French translation, compiled."""
+
+import gettext
+import re
+from pathlib import Path
+
+LOCALE = Path(__file__).resolve().parent.parent / "locale"
+
+
+def po_entries(path: Path) -> list[tuple[str, str]]:
+    """(msgid, msgstr) of each non-plural entry, multi-line strings joined."""
+    text = path.read_text(encoding="utf-8")
+    entries = []
+    for block in text.split("\n\n"):
+        if "msgid_plural" in block or block.lstrip().startswith("#~"):
+            continue
+        msgid = re.search(r'^msgid ((?:".*"\n?)+)', block, re.M)
+        msgstr = re.search(r'^msgstr ((?:".*"\n?)+)', block, re.M)
+        if not msgid or not msgstr:
+            continue
+
+        def join(chunk: str) -> str:
+            parts = re.findall(r'"(.*)"', chunk)
+            return "".join(parts).encode().decode("unicode_escape").encode("latin-1").decode()
+
+        entries.append((join(msgid[1]), join(msgstr[1])))
+    return [(i, s) for i, s in entries if i]
+
+
+def test_every_french_message_is_translated_and_compiled():
+    po = LOCALE / "fr" / "LC_MESSAGES" / "django.po"
+    catalog = gettext.GNUTranslations((po.with_suffix(".mo")).open("rb"))
+    entries = po_entries(po)
+    assert len(entries) > 100
+    untranslated = [msgid for msgid, msgstr in entries if not msgstr]
+    assert not untranslated
+    stale = [msgid for msgid, msgstr in entries if catalog.gettext(msgid) != msgstr]
+    assert not stale, "run `make messages`: the .mo file is older than the .po file"
+    assert "#, fuzzy\n" not in po.read_text(encoding="utf-8").split("\n\n", 1)[1]
+
+
+def test_the_screen_names_users_know():
+    catalog = gettext.GNUTranslations((LOCALE / "fr" / "LC_MESSAGES" / "django.mo").open("rb"))
+    assert catalog.gettext("My referents") == "Mes référents"
+    assert catalog.gettext("See referents") == "Référents voir"
+    assert catalog.gettext("List of ViaTrajectoire referents") == (
+        "Liste des référents ViaTrajectoire"
+    )
+    assert catalog.gettext("List of identified ViaTrajectoire referents") == (
+        "Liste des référents ViaTrajectoire identifiés"
+    )
