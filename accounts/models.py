@@ -11,6 +11,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
 from structures.models import Establishment, Unit
@@ -63,6 +64,8 @@ class User(AbstractBaseUser, PermissionsMixin):
     blocked_at = models.DateTimeField(_("blocked at"), null=True, blank=True)
     blocked_reason = models.CharField(_("reason for blocking"), max_length=255, blank=True)
     failed_login_count = models.PositiveIntegerField(_("consecutive failed sign-ins"), default=0)
+    # Part of the session hash: raising it signs the person out everywhere (see end_sessions).
+    session_version = models.PositiveIntegerField(default=0, editable=False)
 
     objects = UserManager()
 
@@ -103,6 +106,29 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def get_short_name(self) -> str:
         return self.first_name
+
+    def _session_hash(self, secret: str | None = None) -> str:
+        return salted_hmac(
+            "accounts.User.session_hash",
+            f"{self.password}:{self.session_version}",
+            secret=secret,
+            algorithm="sha256",
+        ).hexdigest()
+
+    def get_session_auth_hash(self) -> str:
+        """Django checks this on every request: a changed password or version ends sessions."""
+        return self._session_hash()
+
+    def get_session_auth_fallback_hash(self):
+        from django.conf import settings
+
+        for fallback_secret in settings.SECRET_KEY_FALLBACKS:
+            yield self._session_hash(secret=fallback_secret)
+
+    def end_sessions(self) -> None:
+        """Sign this person out of every open session, whatever the session backend."""
+        User.objects.filter(pk=self.pk).update(session_version=F("session_version") + 1)
+        self.refresh_from_db(fields=["session_version"])
 
     @property
     def is_blocked(self) -> bool:

@@ -77,3 +77,17 @@ def test_password_reset_for_an_unknown_address_says_the_same_and_sends_nothing(c
     assert response.status_code == 302
     assert response["Location"] == reverse("accounts:password_reset_done")
     assert mail.outbox == []
+
+
+def test_ending_sessions_signs_the_person_out_everywhere(client, person):
+    from django.test import Client
+
+    other_browser = Client()
+    client.force_login(person)
+    other_browser.force_login(person)
+    assert client.get(reverse("referents:mine")).status_code == 200
+    person.end_sessions()
+    assert client.get(reverse("referents:mine")).status_code == 302
+    assert other_browser.get(reverse("referents:mine")).status_code == 302
+    client.force_login(person)  # signing in again works
+    assert client.get(reverse("referents:mine")).status_code == 200
