@@ -5,7 +5,12 @@ from django.views.generic import RedirectView
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="referents:mine"), name="home"),
     path("", include("accounts.urls")),
+    path("charte/", include("accounts.charter_urls")),
     path("referents/", include("referents.urls")),
+    # The référents' administration area (Administration menu).
+    path("administration/", include("accounts.referent_urls")),
+    path("administration/etablissements/", include("structures.urls")),
+    path("administration/journal/", include("accounts.journal_urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]
