@@ -658,7 +658,10 @@ class _WorldBuilder:
         drawn_last = rng.choice(LAST_NAMES)
         titles = JOB_TITLES_BY_SECTOR.get((profile, sector)) or JOB_TITLES[profile]
         masculine, feminine = rng.choice(titles)
-        phone = self._phone(departement) if rng.random() < 0.5 else ""
+        # Référents and directors are the people others must reach: they always have a phone.
+        draw = rng.random()
+        reachable = draw < 0.5 or profile in {REFERENT, DIRECTOR}
+        phone = self._phone(departement) if reachable else ""
         has_password = rng.random() >= 0.04
         blocked = has_password and rng.random() < 0.03
         accepted = has_password and rng.random() < 0.9
