@@ -140,3 +140,20 @@ def test_the_menu_and_the_tree_work_with_the_keyboard_alone(page: Page, demo_wor
     page.keyboard.press("Tab")
     focused = page.evaluate("document.activeElement.textContent")
     assert "Mes référents" in focused
+
+
+def test_account_and_password_pages_are_accessible_in_both_languages(page: Page, demo_world):
+    page.goto("/mot-de-passe/oubli/")
+    check(page)
+    sign_in(page)
+    page.goto("/mon-compte/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Mon compte")
+    check(page, "08-mon-compte")
+    # The e-mail opt-in of a habilitation: a form per row, keyboard-operable.
+    page.get_by_role("button", name=re.compile("Arrêter les e-mails|Recevoir les e-mails")).first.click()
+    expect(page.locator(".message--success")).to_be_visible()
+    check(page)
+    page.get_by_label("Langue").select_option("en")
+    page.get_by_role("button", name="Changer de langue").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("My account")
+    check(page)
