@@ -150,7 +150,8 @@ def test_account_and_password_pages_are_accessible_in_both_languages(page: Page,
     expect(page.get_by_role("heading", level=1)).to_have_text("Mon compte")
     check(page, "08-mon-compte")
     # The e-mail opt-in of a habilitation: a form per row, keyboard-operable.
-    page.get_by_role("button", name=re.compile("Arrêter les e-mails|Recevoir les e-mails")).first.click()
+    toggle = re.compile("Arrêter les e-mails|Recevoir les e-mails")
+    page.get_by_role("button", name=toggle).first.click()
     expect(page.locator(".message--success")).to_be_visible()
     check(page)
     page.get_by_label("Langue").select_option("en")
