@@ -1,5 +1,10 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from accounts import journal_views
 
 app_name = "journal"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", journal_views.events, name="events"),
+    path("export.csv", journal_views.export, name="export"),
+]

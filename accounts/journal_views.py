@@ -1,0 +1,337 @@
+"""Journal: the audit trail of the structures a référent administers, on screen and as CSV.
+
+A référent sees the events of the establishments they administer as a whole and of the units
+they administer; a platform administrator sees every event. Anybody else gets 404.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import json
+import zoneinfo
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import FieldDoesNotExist
+from django.core.paginator import Paginator
+from django.db import models
+from django.db.models import Q, QuerySet
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from accounts.models import AuditEvent, Habilitation, User, start_of_day_after
+from accounts.scope import Scope
+from core.context_processors import scope_of
+from referents.tree import page_links, page_url
+from structures.models import Establishment, Unit
+
+PAGE_SIZE = 50
+EXPORT_CHUNK_SIZE = 2000
+# The export is read in French Excel: dates in metropolitan French time.
+EXPORT_TIME_ZONE = zoneinfo.ZoneInfo("Europe/Paris")
+FILTER_PARAMS = ("action", "person", "date_from", "date_to", "structure")
+
+# Which model's field names the before/after keys of an action are.
+_MODEL_OF_ACTION: dict[str, type[models.Model]] = {
+    "account": User,
+    "habilitation": Habilitation,
+    "establishment": Establishment,
+    "unit": Unit,
+}
+
+
+class JournalFilterForm(forms.Form):
+    action = forms.ChoiceField(
+        label=gettext_lazy("Action"),
+        required=False,
+        choices=[("", gettext_lazy("All actions")), *AuditEvent.Action.choices],
+    )
+    person = forms.CharField(
+        label=gettext_lazy("Person concerned"),
+        required=False,
+        max_length=200,
+        help_text=gettext_lazy("Name or e-mail address"),
+    )
+    date_from = forms.DateField(
+        label=gettext_lazy("From"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    date_to = forms.DateField(
+        label=gettext_lazy("To"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    structure = forms.ChoiceField(label=gettext_lazy("Structure"), required=False)
+
+    def __init__(self, *args, structures: list | None = None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if structures is None:
+            # Platform administrators: every establishment would make an unusable list.
+            del self.fields["structure"]
+        else:
+            self.fields["structure"].choices = [("", _("All my structures")), *structures]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        start, end = cleaned.get("date_from"), cleaned.get("date_to")
+        if start and end and end < start:
+            self.add_error("date_to", _("The end date must be on or after the start date."))
+        return cleaned
+
+
+def _referent_scope(request: HttpRequest) -> Scope:
+    scope = scope_of(request)
+    if not scope.administers_anything:
+        raise Http404
+    return scope
+
+
+def events_in_scope(scope: Scope) -> QuerySet[AuditEvent]:
+    """Audit events of the structures administered: whole establishments, or single units."""
+    events = AuditEvent.objects.all()
+    if scope.is_platform_admin:
+        return events
+    return events.filter(
+        Q(establishment_id__in=scope.establishment_ids) | Q(unit_id__in=scope.unit_ids)
+    )
+
+
+def structure_choices(scope: Scope) -> list | None:
+    """The structure filter's choices, grouped by establishment (None for platform admins)."""
+    if scope.is_platform_admin:
+        return None
+    establishments = Establishment.objects.filter(
+        pk__in=scope.establishment_ids | scope.unit_establishment_ids
+    ).only("pk", "name")
+    units = (
+        Unit.objects.filter(
+            Q(establishment_id__in=scope.establishment_ids) | Q(pk__in=scope.unit_ids)
+        )
+        .only("pk", "name", "establishment_id")
+        .order_by("name", "pk")
+    )
+    units_of: dict[int, list[tuple[str, str]]] = {}
+    for unit in units:
+        units_of.setdefault(unit.establishment_id, []).append((f"u{unit.pk}", unit.name))
+    groups = []
+    for establishment in sorted(establishments, key=lambda e: (e.name, e.pk)):
+        options = []
+        if establishment.pk in scope.establishment_ids:
+            options.append((f"e{establishment.pk}", _("The whole establishment")))
+        options.extend(units_of.get(establishment.pk, []))
+        groups.append((establishment.name, options))
+    return groups
+
+
+def _filtered(events: QuerySet[AuditEvent], data: dict[str, Any]) -> QuerySet[AuditEvent]:
+    if data.get("action"):
+        events = events.filter(action=data["action"])
+    for word in (data.get("person") or "").split()[:5]:
+        events = events.filter(
+            Q(target_user__last_name__icontains=word)
+            | Q(target_user__first_name__icontains=word)
+            | Q(target_user__email__icontains=word)
+        )
+    if data.get("date_from"):
+        start = timezone.make_aware(datetime.datetime.combine(data["date_from"], datetime.time()))
+        events = events.filter(created_at__gte=start)
+    if data.get("date_to"):
+        events = events.filter(created_at__lt=start_of_day_after(data["date_to"]))
+    structure = data.get("structure") or ""
+    # The value was checked against the choices, which only hold structures in scope.
+    if structure.startswith("e"):
+        events = events.filter(establishment_id=int(structure[1:]))
+    elif structure.startswith("u"):
+        events = events.filter(unit_id=int(structure[1:]))
+    return events.select_related("actor", "target_user", "establishment", "unit")
+
+
+def _filter_form(request: HttpRequest, scope: Scope) -> JournalFilterForm:
+    return JournalFilterForm(request.GET or None, structures=structure_choices(scope))
+
+
+# --- Presenting one event
+
+
+def _field_label(action: str, key: str) -> str:
+    model = _MODEL_OF_ACTION.get(action.split(".", 1)[0])
+    if model is not None:
+        try:
+            return str(model._meta.get_field(key).verbose_name)
+        except FieldDoesNotExist:
+            pass
+    return key
+
+
+def _value(value: Any) -> str:
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
+    if isinstance(value, dict | list):
+        return json.dumps(value, ensure_ascii=False)
+    return str(value)
+
+
+def event_changes(event: AuditEvent) -> list[dict[str, str | None]]:
+    """The keys of an event that changed: label, before (None: there was none) and after."""
+    before = event.before if isinstance(event.before, dict) else {}
+    after = event.after if isinstance(event.after, dict) else {}
+    keys = [*after, *(key for key in before if key not in after)]
+    changes = []
+    for key in keys:
+        if key in before and key in after and before[key] == after[key]:
+            continue
+        changes.append(
+            {
+                "label": _field_label(event.action, key),
+                "before": _value(before[key]) if key in before else None,
+                "after": _value(after[key]) if key in after else "—",
+            }
+        )
+    return changes
+
+
+def _structure(event: AuditEvent) -> str:
+    if event.unit is not None:
+        return f"{event.unit.name} – {event.establishment.name}"
+    return event.establishment.name if event.establishment is not None else ""
+
+
+def _row(event: AuditEvent) -> dict[str, Any]:
+    return {
+        "event": event,
+        "actor": event.actor.full_name if event.actor else _("System"),
+        "action": event.get_action_display(),
+        "person": event.target_user.full_name if event.target_user else "",
+        "structure": _structure(event),
+        "changes": event_changes(event),
+    }
+
+
+# --- Views
+
+
+@login_required
+def events(request: HttpRequest) -> HttpResponse:
+    """Journal: the audit events of the person's structures, filtered and paged."""
+    scope = _referent_scope(request)
+    form = _filter_form(request, scope)
+    page = None
+    links: dict[str, str] = {}
+    query = ""
+    if form.is_bound and not form.is_valid():
+        rows: list[dict[str, Any]] = []
+    else:
+        data = form.cleaned_data if form.is_bound else {}
+        params = {name: request.GET.get(name, "") for name in FILTER_PARAMS}
+        page = Paginator(_filtered(events_in_scope(scope), data), PAGE_SIZE).get_page(
+            request.GET.get("page")
+        )
+        rows = [_row(event) for event in page.object_list]
+        links = page_links(page, **params)
+        query = _querystring(params)
+    return render(
+        request,
+        "accounts/journal/events.html",
+        {
+            "form": form,
+            "page": page,
+            "rows": rows,
+            "links": links,
+            "export_url": f"{reverse('journal:export')}{query}",
+        },
+    )
+
+
+def _querystring(params: dict[str, str]) -> str:
+    url = page_url(**params)
+    return url if url != "?" else ""
+
+
+class _Echo:
+    """A file-like object whose write returns the line, so csv.writer can feed a generator."""
+
+    def write(self, value: str) -> str:
+        return value
+
+
+# Excel runs cells starting with these as formulas: neutralise them (CSV injection).
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(value: str) -> str:
+    return f"'{value}" if value.startswith(_FORMULA_START) else value
+
+
+def _csv_lines(events: Iterable[AuditEvent], language: str) -> Iterator[str]:
+    writer = csv.writer(_Echo(), delimiter=";")
+    with translation.override(language):
+        header = [
+            _("Date"),
+            _("Actor"),
+            _("Actor's e-mail"),
+            _("Action"),
+            _("Person concerned"),
+            _("E-mail of the person concerned"),
+            _("Establishment"),
+            _("FINESS number"),
+            _("Unit"),
+            _("Changes"),
+        ]
+        # The byte order mark tells Excel the file is UTF-8.
+        yield "\ufeff" + writer.writerow(header)
+        for event in events:
+            changes = " | ".join(
+                f"{c['label']}: {c['after']}"
+                if c["before"] is None
+                else f"{c['label']}: {c['before']} → {c['after']}"
+                for c in event_changes(event)
+            )
+            moment = timezone.localtime(event.created_at, EXPORT_TIME_ZONE)
+            yield writer.writerow(
+                [
+                    moment.strftime("%d/%m/%Y %H:%M"),
+                    *map(
+                        _cell,
+                        [
+                            event.actor.full_name if event.actor else _("System"),
+                            event.actor.email if event.actor else "",
+                            event.get_action_display(),
+                            event.target_user.full_name if event.target_user else "",
+                            event.target_user.email if event.target_user else "",
+                            event.establishment.name if event.establishment else "",
+                            event.establishment.finess if event.establishment else "",
+                            event.unit.name if event.unit else "",
+                            changes,
+                        ],
+                    ),
+                ]
+            )
+
+
+@login_required
+def export(request: HttpRequest) -> HttpResponse:
+    """The filtered events as a CSV file for French Excel, streamed (the trail can be long)."""
+    scope = _referent_scope(request)
+    form = _filter_form(request, scope)
+    if form.is_bound and not form.is_valid():
+        messages.error(request, _("Correct the filters before exporting."))
+        return redirect(f"{reverse('journal:events')}?{request.GET.urlencode()}")
+    data = form.cleaned_data if form.is_bound else {}
+    events = _filtered(events_in_scope(scope), data).iterator(chunk_size=EXPORT_CHUNK_SIZE)
+    response = StreamingHttpResponse(
+        _csv_lines(events, translation.get_language()), content_type="text/csv; charset=utf-8"
+    )
+    filename = f"journal-{timezone.localdate():%Y-%m-%d}.csv"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
