@@ -1,5 +1,34 @@
-from django.urls import path  # noqa: F401
+"""The référents' administration area, mounted at /administration/."""
+
+from django.urls import path
+
+from accounts import referent_views as views
 
 app_name = "administration"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("comptes/", views.people, name="people"),
+    path("comptes/nouveau/", views.person_create, name="person_create"),
+    path("comptes/<int:pk>/", views.person, name="person"),
+    path(
+        "comptes/<int:pk>/habilitations/ajouter/",
+        views.habilitation_grant,
+        name="habilitation_grant",
+    ),
+    path("comptes/<int:pk>/debloquer/", views.person_unblock, name="person_unblock"),
+    path(
+        "comptes/habilitations/<int:pk>/prolonger/",
+        views.habilitation_extend,
+        name="habilitation_extend",
+    ),
+    path(
+        "comptes/habilitations/<int:pk>/modifier/",
+        views.habilitation_modify,
+        name="habilitation_modify",
+    ),
+    path(
+        "comptes/habilitations/<int:pk>/terminer/",
+        views.habilitation_end,
+        name="habilitation_end",
+    ),
+]

@@ -1,0 +1,206 @@
+"""Forms of the référents' account screens (Comptes utilisateurs).
+
+Forms check input; the business rules (scope, own rights, duplicates, limits) live in
+``accounts.services`` and come back to the form as errors.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Habilitation, Profile
+from accounts.scope import Scope
+from accounts.services import default_end_date, max_end_date
+from structures.models import Establishment, Unit
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(format="%Y-%m-%d", **kwargs)
+
+
+def structure_choices(scope: Scope) -> list[tuple[str, str]]:
+    """The structures the person may grant rights on: "e:<id>" establishments, "u:<id>" units.
+
+    An establishment appears when it is administered as a whole (with all its units); a unit
+    référent sees their units only.
+    """
+    establishments = Establishment.objects.filter(is_active=True).only("pk", "name")
+    if not scope.is_platform_admin:
+        establishments = establishments.filter(pk__in=scope.establishment_ids)
+    units = (
+        scope.units(Unit.objects.filter(is_active=True, establishment__is_active=True))
+        .select_related("establishment")
+        .only("pk", "name", "establishment__name")
+    )
+    choices = [(f"e:{e.pk}", e.name) for e in establishments.order_by("name", "pk")]
+    choices += [
+        (f"u:{u.pk}", f"{u.name} – {u.establishment.name}")
+        for u in units.order_by("establishment__name", "name", "pk")
+    ]
+    return choices
+
+
+def resolve_structure(value: str) -> tuple[Establishment, Unit | None] | None:
+    """The establishment and unit named by a structure choice, or None."""
+    kind, _sep, pk = value.partition(":")
+    if not pk.isdigit():
+        return None
+    if kind == "e":
+        establishment = Establishment.objects.filter(pk=pk).first()
+        return (establishment, None) if establishment else None
+    if kind == "u":
+        unit = Unit.objects.select_related("establishment").filter(pk=pk).first()
+        return (unit.establishment, unit) if unit else None
+    return None
+
+
+class HabilitationGrantForm(forms.Form):
+    profile = forms.ModelChoiceField(
+        label=_("Profile"), queryset=Profile.objects.all(), empty_label=_("Choose a profile")
+    )
+    structure = forms.ChoiceField(label=_("Structure"))
+    start_date = forms.DateField(label=_("Start date"), widget=DateInput())
+    end_date = forms.DateField(
+        label=_("End date"),
+        required=False,
+        widget=DateInput(),
+        help_text=_("Left empty: one year after the start date."),
+    )
+
+    def __init__(self, *args, scope: Scope, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["structure"].choices = [
+            ("", _("Choose a structure")),
+            *structure_choices(scope),
+        ]
+        today = timezone.localdate()
+        self.fields["start_date"].initial = today
+        self.fields["end_date"].initial = default_end_date(today)
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        start = cleaned.get("start_date")
+        if start and not cleaned.get("end_date"):
+            cleaned["end_date"] = default_end_date(start)
+        end = cleaned.get("end_date")
+        if start and end and end < start:
+            self.add_error("end_date", _("The end date must be on or after the start date."))
+        if cleaned.get("structure"):
+            resolved = resolve_structure(cleaned["structure"])
+            if resolved is None:
+                self.add_error("structure", _("Choose a structure from the list."))
+            else:
+                cleaned["establishment"], cleaned["unit"] = resolved
+        return cleaned
+
+
+class AccountCreateForm(HabilitationGrantForm):
+    last_name = forms.CharField(label=_("Last name"), max_length=150)
+    first_name = forms.CharField(label=_("First name"), max_length=150)
+    email = forms.EmailField(
+        label=_("E-mail address"),
+        max_length=254,
+        help_text=_("The person receives a link at this address to choose their password."),
+    )
+    phone = forms.CharField(label=_("Phone"), max_length=30, required=False)
+    job_title = forms.CharField(label=_("Job title"), max_length=150, required=False)
+
+    field_order = [
+        "last_name",
+        "first_name",
+        "email",
+        "phone",
+        "job_title",
+        "profile",
+        "structure",
+        "start_date",
+        "end_date",
+    ]
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["email"].widget.attrs["autocomplete"] = "off"
+        self.fields["phone"].widget.input_type = "tel"
+
+
+class HabilitationExtendForm(forms.Form):
+    end_date = forms.DateField(label=_("New end date"), widget=DateInput())
+
+    def __init__(self, *args, habilitation: Habilitation, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        limit = max_end_date(habilitation)
+        self.fields["end_date"].initial = limit
+        self.fields["end_date"].widget.attrs["max"] = limit.isoformat()
+        self.fields["end_date"].help_text = _("At most %(limit)s.") % {
+            "limit": date_format(limit, "SHORT_DATE_FORMAT")
+        }
+
+
+class HabilitationModifyForm(forms.Form):
+    profile = forms.ModelChoiceField(label=_("Profile"), queryset=Profile.objects.all())
+    unit = forms.ModelChoiceField(
+        label=_("Unit"), queryset=Unit.objects.none(), required=False, empty_label=None
+    )
+    start_date = forms.DateField(label=_("Start date"), widget=DateInput())
+    end_date = forms.DateField(label=_("End date"), widget=DateInput())
+
+    def __init__(self, *args, habilitation: Habilitation, scope: Scope, **kwargs) -> None:
+        kwargs.setdefault(
+            "initial",
+            {
+                "profile": habilitation.profile_id,
+                "unit": habilitation.unit_id,
+                "start_date": habilitation.start_date,
+                "end_date": habilitation.end_date,
+            },
+        )
+        super().__init__(*args, **kwargs)
+        field = self.fields["unit"]
+        field.queryset = scope.units(
+            Unit.objects.filter(establishment_id=habilitation.establishment_id, is_active=True)
+        ).order_by("name")
+        # The whole establishment is a choice only for who administers it as a whole.
+        if scope.administers(habilitation.establishment_id):
+            field.empty_label = _("The whole establishment")
+        field.help_text = _("Within %(establishment)s.") % {
+            "establishment": habilitation.establishment.name
+        }
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        start, end = cleaned.get("start_date"), cleaned.get("end_date")
+        if start and end and end < start:
+            self.add_error("end_date", _("The end date must be on or after the start date."))
+        return cleaned
+
+
+class HabilitationEndForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason for ending"),
+        max_length=255,
+        help_text=_("For example: left the establishment, change of job."),
+    )
+    # Set by the confirmation page when the structure would be left without its référent.
+    confirmed = forms.BooleanField(required=False, widget=forms.HiddenInput)
+
+
+class UnblockForm(forms.Form):
+    """Nothing to enter: the form only carries the CSRF token."""
+
+
+class PeopleFilterForm(forms.Form):
+    q = forms.CharField(label=_("Name or e-mail"), max_length=200, required=False)
+    blocked = forms.BooleanField(label=_("Blocked accounts"), required=False)
+    ending_soon = forms.BooleanField(label=_("A right ends within 30 days"), required=False)
+    charter_missing = forms.BooleanField(label=_("Current charter not accepted"), required=False)
+    dormant = forms.BooleanField(label=_("No sign-in for 90 days"), required=False)
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["q"].widget.input_type = "search"

@@ -1,0 +1,434 @@
+"""Comptes utilisateurs: what a référent does every week, limited to their scope.
+
+Every view loads its objects through the Scope (out of scope: 404, and 404 for people who
+administer nothing), and every change goes through ``accounts.services``.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import CharField, Exists, F, OuterRef, Prefetch, Q, QuerySet, Value
+from django.db.models.functions import Concat
+from django.forms import Form
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts import services
+from accounts.models import Charter, CharterAcceptance, Habilitation, User
+from accounts.referent_forms import (
+    AccountCreateForm,
+    HabilitationEndForm,
+    HabilitationExtendForm,
+    HabilitationGrantForm,
+    HabilitationModifyForm,
+    PeopleFilterForm,
+    UnblockForm,
+)
+from accounts.scope import Scope
+from core.context_processors import scope_of
+from referents.tree import page_links
+from structures.finess import fold
+
+PAGE_SIZE = 50
+ENDING_SOON_DAYS = 30
+DORMANT_DAYS = 90
+
+# Each letter of a folded search word matches its accented forms in either case, so that the
+# search works alike on SQLite (whose LOWER() only knows ASCII) and on PostgreSQL (no unaccent).
+_VARIANTS = {
+    "a": "aàâäáãå",
+    "c": "cç",
+    "e": "eéèêë",
+    "i": "iíìîï",
+    "n": "nñ",
+    "o": "oóòôöõ",
+    "u": "uúùûü",
+    "y": "yýÿ",
+}
+
+
+def _word_pattern(word: str) -> str:
+    """A regular expression for one folded word ([0-9a-z] only, see ``fold``)."""
+    return "".join(
+        f"[{_VARIANTS[c]}{_VARIANTS[c].upper()}]" if c in _VARIANTS else re.escape(c) for c in word
+    )
+
+
+# --- Access helpers
+
+
+def _admin_scope(request: HttpRequest) -> Scope:
+    """The person's scope, or 404 when they administer nothing (not a référent)."""
+    scope = scope_of(request)
+    if not scope.administers_anything:
+        raise Http404
+    return scope
+
+
+def _person_or_404(request: HttpRequest, pk: int) -> tuple[Scope, User]:
+    scope = _admin_scope(request)
+    return scope, get_object_or_404(scope.people(), pk=pk)
+
+
+def _habilitation_or_404(request: HttpRequest, pk: int) -> tuple[Scope, Habilitation]:
+    scope = _admin_scope(request)
+    habilitation = get_object_or_404(
+        scope.habilitations().select_related("user", "profile", "establishment", "unit"), pk=pk
+    )
+    return scope, habilitation
+
+
+def _data(request: HttpRequest):
+    """The submitted data, so that a POST without fields still gives a bound form."""
+    return request.POST if request.method == "POST" else None
+
+
+def _add_errors(form: Form, error: ValidationError) -> None:
+    """Show a service's ValidationError on the form (on the field when the form has it)."""
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
+
+
+def _rights_in_scope(scope: Scope) -> QuerySet[Habilitation]:
+    """Current and future rights in scope, for the compact column of the list."""
+    return (
+        scope.habilitations()
+        .filter(ended_at__isnull=True, end_date__gte=timezone.localdate())
+        .select_related("profile", "establishment", "unit")
+        .order_by("establishment__name", "unit__name", "profile__order")
+    )
+
+
+# --- The list
+
+
+def _filter_people(scope: Scope, people: QuerySet[User], filters: dict) -> QuerySet[User]:
+    words = fold(filters.get("q") or "").split()[:10]
+    if words:
+        haystack = Concat(
+            "last_name", Value(" "), "first_name", Value(" "), "email", output_field=CharField()
+        )
+        people = people.alias(haystack=haystack)
+        for word in words:
+            people = people.filter(haystack__iregex=_word_pattern(word))
+    if filters.get("blocked"):
+        people = people.filter(blocked_at__isnull=False)
+    if filters.get("ending_soon"):
+        today = timezone.localdate()
+        ending = scope.habilitations(
+            Habilitation.objects.filter(
+                user=OuterRef("pk"),
+                ended_at__isnull=True,
+                end_date__gte=today,
+                end_date__lte=today + datetime.timedelta(days=ENDING_SOON_DAYS),
+            )
+        )
+        people = people.filter(Exists(ending))
+    if filters.get("charter_missing"):
+        charter = Charter.current()
+        if charter is not None:
+            accepted = CharterAcceptance.objects.filter(user=OuterRef("pk"), charter=charter)
+            people = people.exclude(Exists(accepted))
+        else:
+            people = people.none()
+    if filters.get("dormant"):
+        since = timezone.now() - datetime.timedelta(days=DORMANT_DAYS)
+        people = people.filter(Q(last_login__isnull=True) | Q(last_login__lt=since))
+    return people
+
+
+@login_required
+def people(request: HttpRequest) -> HttpResponse:
+    """Comptes utilisateurs: the people holding a right in my structures."""
+    scope = _admin_scope(request)
+    form = PeopleFilterForm(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    queryset = (
+        _filter_people(scope, scope.people(), filters)
+        .prefetch_related(Prefetch("habilitations", _rights_in_scope(scope), to_attr="rights"))
+        .order_by(F("last_name").asc(), "first_name", "pk")
+    )
+    page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+    params = {k: v for k, v in filters.items() if v}
+    return render(
+        request,
+        "accounts/referent/people.html",
+        {
+            "form": form,
+            "page": page,
+            "links": page_links(page, **params),
+            "filtered": bool(params),
+        },
+    )
+
+
+# --- Creating an account
+
+
+@login_required
+def person_create(request: HttpRequest) -> HttpResponse:
+    scope = _admin_scope(request)
+    form = AccountCreateForm(_data(request), scope=scope)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            user, _habilitation, created = services.account_create(
+                actor=request.user,
+                last_name=data["last_name"],
+                first_name=data["first_name"],
+                email=data["email"],
+                phone=data["phone"],
+                job_title=data["job_title"],
+                profile=data["profile"],
+                establishment=data["establishment"],
+                unit=data["unit"],
+                start_date=data["start_date"],
+                end_date=data["end_date"],
+                request=request,
+                scope=scope,
+            )
+        except services.NotAllowed:
+            form.add_error("structure", _("Choose a structure from the list."))
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            if created:
+                messages.success(
+                    request,
+                    _(
+                        "Account created for %(name)s: an e-mail with a link to choose a "
+                        "password was sent to %(email)s."
+                    )
+                    % {"name": user.full_name, "email": user.email},
+                )
+            else:
+                messages.success(
+                    request,
+                    _(
+                        "%(email)s already had an account: the right was added to the account "
+                        "of %(name)s, who was told by e-mail."
+                    )
+                    % {"name": user.full_name, "email": user.email},
+                )
+            return redirect("administration:person", pk=user.pk)
+    return render(request, "accounts/referent/person_create.html", {"form": form})
+
+
+# --- One person
+
+
+@login_required
+def person(request: HttpRequest, pk: int) -> HttpResponse:
+    scope, user = _person_or_404(request, pk)
+    habilitations = (
+        scope.habilitations()
+        .filter(user=user)
+        .select_related("profile", "establishment", "unit", "granted_by", "ended_by")
+        .order_by(F("ended_at").asc(nulls_first=True), "-end_date", "pk")
+    )
+    charter = Charter.current()
+    accepted = (
+        charter is not None
+        and CharterAcceptance.objects.filter(user=user, charter=charter).exists()
+    )
+    return render(
+        request,
+        "accounts/referent/person.html",
+        {
+            "person": user,
+            "habilitations": habilitations,
+            "charter": charter,
+            "charter_accepted": accepted,
+            "is_self": user.pk == request.user.pk,
+        },
+    )
+
+
+@login_required
+def habilitation_grant(request: HttpRequest, pk: int) -> HttpResponse:
+    scope, user = _person_or_404(request, pk)
+    form = HabilitationGrantForm(_data(request), scope=scope)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.habilitation_grant(
+                actor=request.user,
+                user=user,
+                profile=data["profile"],
+                establishment=data["establishment"],
+                unit=data["unit"],
+                start_date=data["start_date"],
+                end_date=data["end_date"],
+                request=request,
+                scope=scope,
+            )
+        except services.NotAllowed:
+            form.add_error("structure", _("Choose a structure from the list."))
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, _("Right granted to %(name)s.") % {"name": user.full_name})
+            return redirect("administration:person", pk=user.pk)
+    return render(
+        request,
+        "accounts/referent/habilitation_form.html",
+        {
+            "form": form,
+            "person": user,
+            "habilitation": None,
+            "title": _("Add a right"),
+            "submit": _("Grant the right"),
+        },
+    )
+
+
+def _habilitation_action(
+    request: HttpRequest,
+    habilitation: Habilitation,
+    form: Form,
+    title: str,
+    submit: str,
+    action,
+    success: str,
+) -> HttpResponse:
+    """The common shape of the actions on one right: form, service, redirect or errors."""
+    if request.method == "POST" and form.is_valid():
+        try:
+            action(form.cleaned_data)
+        except services.NotAllowed as error:
+            raise Http404 from error
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, success)
+            return redirect("administration:person", pk=habilitation.user_id)
+    return render(
+        request,
+        "accounts/referent/habilitation_form.html",
+        {
+            "form": form,
+            "person": habilitation.user,
+            "habilitation": habilitation,
+            "title": title,
+            "submit": submit,
+        },
+    )
+
+
+@login_required
+def habilitation_extend(request: HttpRequest, pk: int) -> HttpResponse:
+    """Prolonger."""
+    scope, habilitation = _habilitation_or_404(request, pk)
+    form = HabilitationExtendForm(_data(request), habilitation=habilitation)
+    return _habilitation_action(
+        request,
+        habilitation,
+        form,
+        _("Extend a right"),
+        _("Extend"),
+        lambda data: services.habilitation_extend(
+            actor=request.user,
+            habilitation=habilitation,
+            end_date=data["end_date"],
+            request=request,
+            scope=scope,
+        ),
+        _("Right extended."),
+    )
+
+
+@login_required
+def habilitation_modify(request: HttpRequest, pk: int) -> HttpResponse:
+    scope, habilitation = _habilitation_or_404(request, pk)
+    form = HabilitationModifyForm(_data(request), habilitation=habilitation, scope=scope)
+    return _habilitation_action(
+        request,
+        habilitation,
+        form,
+        _("Modify a right"),
+        _("Save"),
+        lambda data: services.habilitation_modify(
+            actor=request.user,
+            habilitation=habilitation,
+            profile=data["profile"],
+            unit=data["unit"],
+            start_date=data["start_date"],
+            end_date=data["end_date"],
+            request=request,
+            scope=scope,
+        ),
+        _("Right modified."),
+    )
+
+
+@login_required
+def habilitation_end(request: HttpRequest, pk: int) -> HttpResponse:
+    """End a right; when it leaves its structure without référent, confirm first."""
+    scope, habilitation = _habilitation_or_404(request, pk)
+    form = HabilitationEndForm(_data(request))
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and habilitation.status in ("active", "future")
+        and not form.cleaned_data["confirmed"]
+    ):
+        after = services.referents_after_ending(habilitation)
+        if after is not None:
+            return render(
+                request,
+                "accounts/referent/habilitation_end_confirm.html",
+                {
+                    "person": habilitation.user,
+                    "habilitation": habilitation,
+                    "reason": form.cleaned_data["reason"],
+                    "after": after,
+                },
+            )
+    return _habilitation_action(
+        request,
+        habilitation,
+        form,
+        _("End a right"),
+        _("End the right"),
+        lambda data: services.habilitation_end(
+            actor=request.user,
+            habilitation=habilitation,
+            reason=data["reason"],
+            request=request,
+            scope=scope,
+        ),
+        _("Right ended."),
+    )
+
+
+@login_required
+def person_unblock(request: HttpRequest, pk: int) -> HttpResponse:
+    """Débloquer (a GET shows the confirmation form)."""
+    scope, user = _person_or_404(request, pk)
+    form = UnblockForm(_data(request))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.account_unblock(actor=request.user, user=user, request=request, scope=scope)
+        except services.NotAllowed as error:
+            raise Http404 from error
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(
+                request,
+                _("%(name)s’s account is unblocked; they were told by e-mail.")
+                % {"name": user.full_name},
+            )
+        return redirect("administration:person", pk=user.pk)
+    return render(request, "accounts/referent/unblock.html", {"form": form, "person": user})

@@ -1,0 +1,581 @@
+"""State changes on accounts and habilitations, as the référents make them.
+
+Every function here is keyword-only, checks the actor's scope itself (``NotAllowed``, which the
+views turn into 404), validates (``ValidationError`` with messages for the person), locks the rows
+it changes (``select_for_update``), writes one audit event per change in the same transaction and
+sends its e-mails once the transaction has committed.
+
+The actor check is a ``Scope``: by default the actor's own, computed from their habilitations. A
+caller with another right (the directors' review campaign ending rights in their establishment)
+passes a scope that administers those establishments, e.g.
+``Scope(establishment_ids=director_scope.reviewed_establishment_ids)``.
+"""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.tokens import default_token_generator
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
+from django.http import HttpRequest
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.encoding import force_bytes
+from django.utils.formats import date_format
+from django.utils.http import urlsafe_base64_encode
+from django.utils.translation import gettext_lazy as _
+
+from accounts import audit
+from accounts.models import AuditEvent, Habilitation, Profile, User, normalize_email
+from accounts.scope import Scope
+from accounts.selectors import ReferentLookup, referents_for
+from structures.models import Establishment, Unit
+
+
+class NotAllowed(PermissionDenied):
+    """The actor may not act on this person, habilitation or structure (views answer 404)."""
+
+
+# --- Helpers
+
+
+def _scope_of(actor: User, scope: Scope | None) -> Scope:
+    return scope if scope is not None else Scope.for_user(actor)
+
+
+def _iso(value: datetime.date | datetime.datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def habilitation_snapshot(habilitation: Habilitation) -> dict[str, Any]:
+    """The audited values of a habilitation: ids, profile code and ISO dates."""
+    return {
+        "habilitation": habilitation.pk,
+        "user": habilitation.user_id,
+        "profile": habilitation.profile.code,
+        "establishment": habilitation.establishment_id,
+        "unit": habilitation.unit_id,
+        "start_date": _iso(habilitation.start_date),
+        "end_date": _iso(habilitation.end_date),
+        "ended_at": _iso(habilitation.ended_at),
+        "end_reason": habilitation.end_reason,
+    }
+
+
+def max_end_date(habilitation: Habilitation) -> datetime.date:
+    """The furthest end date one extension may reach: up to N days from max(end, today)."""
+    base = max(habilitation.end_date, timezone.localdate())
+    return base + datetime.timedelta(days=settings.HABILITATION_MAX_EXTENSION_DAYS)
+
+
+def default_end_date(start_date: datetime.date) -> datetime.date:
+    return start_date + datetime.timedelta(days=settings.HABILITATION_DEFAULT_DAYS)
+
+
+def _refuse_own(actor: User, user: User) -> None:
+    # Nobody raises their own rights: another référent (or the support desk) has to do it.
+    if actor.pk == user.pk:
+        raise ValidationError(
+            _("You cannot grant, extend or change your own rights: ask another référent.")
+        )
+
+
+def _check_dates(start_date: datetime.date, end_date: datetime.date) -> None:
+    if end_date < start_date:
+        raise ValidationError({"end_date": _("The end date must be on or after the start date.")})
+
+
+def _check_structure(establishment: Establishment, unit: Unit | None) -> None:
+    if unit is not None and unit.establishment_id != establishment.pk:
+        raise ValidationError({"unit": _("This unit does not belong to the chosen establishment.")})
+    if not establishment.is_active or (unit is not None and not unit.is_active):
+        raise ValidationError(_("This structure is closed: no right can be granted on it."))
+
+
+def _check_no_duplicate(
+    *,
+    user: User,
+    profile: Profile,
+    establishment: Establishment,
+    unit: Unit | None,
+    start_date: datetime.date,
+    end_date: datetime.date,
+    exclude_pk: int | None = None,
+) -> None:
+    """Refuse a second right with the same profile on the same structure at the same time."""
+    duplicates = Habilitation.objects.filter(
+        user=user,
+        profile=profile,
+        establishment=establishment,
+        unit=unit,
+        ended_at__isnull=True,
+        # Only active or future rights count: an expired one is history.
+        end_date__gte=timezone.localdate(),
+        start_date__lte=end_date,
+    ).filter(end_date__gte=start_date)
+    if exclude_pk is not None:
+        duplicates = duplicates.exclude(pk=exclude_pk)
+    existing = duplicates.order_by("start_date").first()
+    if existing is not None:
+        raise ValidationError(
+            _(
+                "This person already holds this profile on this structure from %(start)s to "
+                "%(end)s: extend or modify that right instead."
+            ),
+            params={
+                "start": date_format(existing.start_date, "SHORT_DATE_FORMAT"),
+                "end": date_format(existing.end_date, "SHORT_DATE_FORMAT"),
+            },
+        )
+
+
+def _lock_user(user: User) -> User:
+    # Serialises the changes made to one person's rights (duplicate checks, last right ended).
+    return User.objects.select_for_update().get(pk=user.pk)
+
+
+def _lock_habilitation(habilitation: Habilitation) -> Habilitation:
+    return (
+        Habilitation.objects.select_for_update(of=("self",))
+        .select_related("profile", "establishment", "unit", "user")
+        .get(pk=habilitation.pk)
+    )
+
+
+# --- E-mails
+
+
+def _site_url(request: HttpRequest | None, path: str) -> str:
+    if request is not None:
+        return request.build_absolute_uri(path)
+    base = getattr(settings, "SITE_URL", "")
+    if not base:
+        hosts = [h for h in settings.ALLOWED_HOSTS if h and not h.startswith((".", "*"))]
+        base = f"https://{hosts[0] if hosts else 'localhost'}"
+    return base.rstrip("/") + path
+
+
+def password_link(user: User, request: HttpRequest | None = None) -> str:
+    """A single-use link (24 h) to choose a password: Django's password reset confirmation."""
+    path = reverse(
+        "accounts:password_reset_confirm",
+        kwargs={
+            "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
+            "token": default_token_generator.make_token(user),
+        },
+    )
+    return _site_url(request, path)
+
+
+def _send(kind: str, user: User, context: dict[str, Any]) -> None:
+    """Render ``accounts/email/<kind>{_subject.txt,.txt,.html}`` in the person's language."""
+    language = getattr(user, "language", "") or settings.LANGUAGE_CODE
+    context = {"user": user, **context}
+    with translation.override(language):
+        subject = render_to_string(f"accounts/email/{kind}_subject.txt", context)
+        text = render_to_string(f"accounts/email/{kind}.txt", context)
+        html = render_to_string(f"accounts/email/{kind}.html", context)
+    message = EmailMultiAlternatives(" ".join(subject.split()), text, to=[user.email])
+    message.attach_alternative(html, "text/html")
+    message.send()
+
+
+def _notify_granted(user: User, habilitation: Habilitation, request: HttpRequest | None) -> None:
+    """A person without a password gets the activation link; others are told of the new right."""
+
+    def send() -> None:
+        fresh = User.objects.get(pk=user.pk)
+        context = {"habilitation": habilitation, "sign_in_url": _site_url(request, "/connexion/")}
+        if fresh.has_usable_password():
+            _send("habilitation_granted", fresh, context)
+        else:
+            context["link"] = password_link(fresh, request)
+            _send("activation", fresh, context)
+
+    transaction.on_commit(send)
+
+
+# --- Services
+
+
+def habilitation_grant(
+    *,
+    actor: User,
+    user: User,
+    profile: Profile,
+    establishment: Establishment,
+    unit: Unit | None = None,
+    start_date: datetime.date | None = None,
+    end_date: datetime.date | None = None,
+    request: HttpRequest | None = None,
+    scope: Scope | None = None,
+) -> Habilitation:
+    """Grant ``profile`` on the establishment (or its ``unit``) to ``user``.
+
+    Dates default to today and today + HABILITATION_DEFAULT_DAYS. The person is told by e-mail
+    (the activation link when they have no password yet).
+    """
+    if not _scope_of(actor, scope).administers(establishment.pk, unit.pk if unit else None):
+        raise NotAllowed
+    _refuse_own(actor, user)
+    start_date = start_date or timezone.localdate()
+    end_date = end_date or default_end_date(start_date)
+    _check_dates(start_date, end_date)
+    _check_structure(establishment, unit)
+    with transaction.atomic():
+        user = _lock_user(user)
+        _check_no_duplicate(
+            user=user,
+            profile=profile,
+            establishment=establishment,
+            unit=unit,
+            start_date=start_date,
+            end_date=end_date,
+        )
+        habilitation = Habilitation.objects.create(
+            user=user,
+            profile=profile,
+            establishment=establishment,
+            unit=unit,
+            start_date=start_date,
+            end_date=end_date,
+            granted_by=actor,
+        )
+        audit.record(
+            action=AuditEvent.Action.HABILITATION_GRANTED,
+            actor=actor,
+            target_user=user,
+            establishment=establishment,
+            unit=unit,
+            after=habilitation_snapshot(habilitation),
+            request=request,
+        )
+        _notify_granted(user, habilitation, request)
+    return habilitation
+
+
+def account_create(
+    *,
+    actor: User,
+    last_name: str,
+    first_name: str,
+    email: str,
+    profile: Profile,
+    establishment: Establishment,
+    unit: Unit | None = None,
+    phone: str = "",
+    job_title: str = "",
+    start_date: datetime.date | None = None,
+    end_date: datetime.date | None = None,
+    request: HttpRequest | None = None,
+    scope: Scope | None = None,
+) -> tuple[User, Habilitation, bool]:
+    """Create an account with its first habilitation; returns (user, habilitation, created).
+
+    One account per person: when the address already has one (whatever its case), the
+    habilitation is added to it and its details are left alone. The new account has no password:
+    the person receives a single-use link to choose one (valid PASSWORD_RESET_TIMEOUT).
+    """
+    scope = _scope_of(actor, scope)
+    if not scope.administers(establishment.pk, unit.pk if unit else None):
+        raise NotAllowed
+    email = normalize_email(email)
+    with transaction.atomic():
+        user = User.objects.select_for_update().filter(email=email).first()
+        created = user is None
+        if created:
+            user = User.objects.create_user(
+                email=email,
+                last_name=last_name.strip(),
+                first_name=first_name.strip(),
+                phone=phone.strip(),
+                job_title=job_title.strip(),
+            )
+            audit.record(
+                action=AuditEvent.Action.ACCOUNT_CREATED,
+                actor=actor,
+                target_user=user,
+                establishment=establishment,
+                unit=unit,
+                after={
+                    "user": user.pk,
+                    "email": user.email,
+                    "last_name": user.last_name,
+                    "first_name": user.first_name,
+                    "phone": user.phone,
+                    "job_title": user.job_title,
+                },
+                request=request,
+            )
+        habilitation = habilitation_grant(
+            actor=actor,
+            user=user,
+            profile=profile,
+            establishment=establishment,
+            unit=unit,
+            start_date=start_date,
+            end_date=end_date,
+            request=request,
+            scope=scope,
+        )
+    return user, habilitation, created
+
+
+def habilitation_extend(
+    *,
+    actor: User,
+    habilitation: Habilitation,
+    end_date: datetime.date,
+    request: HttpRequest | None = None,
+    scope: Scope | None = None,
+) -> Habilitation:
+    """Prolonger: move the end date later, by up to HABILITATION_MAX_EXTENSION_DAYS.
+
+    The limit counts from the later of the current end date and today. Only an active or future
+    habilitation can be extended: an ended or expired one stays as history, grant a new one.
+    """
+    scope = _scope_of(actor, scope)
+    with transaction.atomic():
+        habilitation = _lock_habilitation(habilitation)
+        if not scope.administers_habilitation(habilitation):
+            raise NotAllowed
+        _refuse_own(actor, habilitation.user)
+        if habilitation.status not in ("active", "future"):
+            raise ValidationError(
+                _("An ended or expired right cannot be extended: grant a new one instead.")
+            )
+        if end_date <= habilitation.end_date:
+            raise ValidationError(
+                {"end_date": _("The new end date must be after the current end date.")}
+            )
+        limit = max_end_date(habilitation)
+        if end_date > limit:
+            raise ValidationError(
+                {
+                    "end_date": _(
+                        "A right can be extended by %(days)s days at most at a time: choose "
+                        "%(limit)s or earlier."
+                    )
+                },
+                params={
+                    "days": settings.HABILITATION_MAX_EXTENSION_DAYS,
+                    "limit": date_format(limit, "SHORT_DATE_FORMAT"),
+                },
+            )
+        before = habilitation_snapshot(habilitation)
+        habilitation.end_date = end_date
+        habilitation.save(update_fields=["end_date"])
+        audit.record(
+            action=AuditEvent.Action.HABILITATION_EXTENDED,
+            actor=actor,
+            target_user=habilitation.user,
+            establishment=habilitation.establishment,
+            unit=habilitation.unit,
+            before={"end_date": before["end_date"], "habilitation": habilitation.pk},
+            after={"end_date": _iso(end_date), "habilitation": habilitation.pk},
+            request=request,
+        )
+    return habilitation
+
+
+def habilitation_modify(
+    *,
+    actor: User,
+    habilitation: Habilitation,
+    profile: Profile,
+    unit: Unit | None,
+    start_date: datetime.date,
+    end_date: datetime.date,
+    request: HttpRequest | None = None,
+    scope: Scope | None = None,
+) -> Habilitation:
+    """Change the profile, the unit (within the same establishment) or the dates of a right.
+
+    Only active or future rights can be modified. The end date obeys the extension limit, so
+    that modifying is not a way round it. Nothing changed: nothing is written.
+    """
+    scope = _scope_of(actor, scope)
+    with transaction.atomic():
+        habilitation = _lock_habilitation(habilitation)
+        if not scope.administers_habilitation(habilitation):
+            raise NotAllowed
+        establishment = habilitation.establishment
+        if unit is not None and unit.establishment_id != establishment.pk:
+            raise ValidationError(
+                {"unit": _("This unit does not belong to the establishment of this right.")}
+            )
+        # Moving a right to another structure needs the right on that structure too.
+        if not scope.administers(establishment.pk, unit.pk if unit else None):
+            raise NotAllowed
+        _refuse_own(actor, habilitation.user)
+        if habilitation.status not in ("active", "future"):
+            raise ValidationError(
+                _("An ended or expired right cannot be modified: grant a new one instead.")
+            )
+        _check_dates(start_date, end_date)
+        if unit is not None and not unit.is_active:
+            raise ValidationError({"unit": _("This unit is closed.")})
+        if end_date > habilitation.end_date and end_date > max_end_date(habilitation):
+            raise ValidationError(
+                {
+                    "end_date": _(
+                        "A right can be extended by %(days)s days at most at a time: choose "
+                        "%(limit)s or earlier."
+                    )
+                },
+                params={
+                    "days": settings.HABILITATION_MAX_EXTENSION_DAYS,
+                    "limit": date_format(max_end_date(habilitation), "SHORT_DATE_FORMAT"),
+                },
+            )
+        _check_no_duplicate(
+            user=habilitation.user,
+            profile=profile,
+            establishment=establishment,
+            unit=unit,
+            start_date=start_date,
+            end_date=end_date,
+            exclude_pk=habilitation.pk,
+        )
+        before = habilitation_snapshot(habilitation)
+        habilitation.profile = profile
+        habilitation.unit = unit
+        habilitation.start_date = start_date
+        habilitation.end_date = end_date
+        after = habilitation_snapshot(habilitation)
+        changed = [key for key in before if before[key] != after[key]]
+        if not changed:
+            return habilitation
+        habilitation.save(update_fields=["profile", "unit", "start_date", "end_date"])
+        audit.record(
+            action=AuditEvent.Action.HABILITATION_MODIFIED,
+            actor=actor,
+            target_user=habilitation.user,
+            establishment=establishment,
+            unit=unit,
+            before={"habilitation": habilitation.pk, **{key: before[key] for key in changed}},
+            after={"habilitation": habilitation.pk, **{key: after[key] for key in changed}},
+            request=request,
+        )
+    return habilitation
+
+
+def habilitation_end(
+    *,
+    actor: User,
+    habilitation: Habilitation,
+    reason: str,
+    request: HttpRequest | None = None,
+    scope: Scope | None = None,
+) -> Habilitation:
+    """End a right now, with a reason; the row is kept (ended_at, ended_by, end_reason).
+
+    When it was the person's last active right, they are signed out everywhere.
+    """
+    scope = _scope_of(actor, scope)
+    reason = " ".join((reason or "").split())
+    with transaction.atomic():
+        habilitation = _lock_habilitation(habilitation)
+        if not scope.administers_habilitation(habilitation):
+            raise NotAllowed
+        if not reason:
+            raise ValidationError({"reason": _("Give the reason for ending this right.")})
+        if habilitation.status not in ("active", "future"):
+            raise ValidationError(_("This right has already ended or expired."))
+        user = _lock_user(habilitation.user)
+        before = habilitation_snapshot(habilitation)
+        habilitation.ended_at = timezone.now()
+        habilitation.ended_by = actor
+        habilitation.end_reason = reason[:255]
+        habilitation.save(update_fields=["ended_at", "ended_by", "end_reason"])
+        audit.record(
+            action=AuditEvent.Action.HABILITATION_ENDED,
+            actor=actor,
+            target_user=user,
+            establishment=habilitation.establishment,
+            unit=habilitation.unit,
+            before={key: before[key] for key in ("habilitation", "ended_at", "end_reason")},
+            after={
+                "habilitation": habilitation.pk,
+                "ended_at": _iso(habilitation.ended_at),
+                "end_reason": habilitation.end_reason,
+                "profile": before["profile"],
+                "establishment": before["establishment"],
+                "unit": before["unit"],
+            },
+            request=request,
+        )
+        if not Habilitation.objects.active_on().filter(user=user).exists():
+            user.end_sessions()
+    return habilitation
+
+
+def account_unblock(
+    *,
+    actor: User,
+    user: User,
+    request: HttpRequest | None = None,
+    scope: Scope | None = None,
+) -> User:
+    """Débloquer: a référent of one of the person's structures (or the support) unblocks them.
+
+    The person is told by e-mail, with a link to choose a new password.
+    """
+    if not _scope_of(actor, scope).people().filter(pk=user.pk).exists():
+        raise NotAllowed
+    with transaction.atomic():
+        user = _lock_user(user)
+        if not user.is_blocked:
+            raise ValidationError(_("This account is not blocked."))
+        before = {
+            "blocked_at": _iso(user.blocked_at),
+            "blocked_reason": user.blocked_reason,
+            "failed_login_count": user.failed_login_count,
+        }
+        user.blocked_at = None
+        user.blocked_reason = ""
+        user.failed_login_count = 0
+        user.save(update_fields=["blocked_at", "blocked_reason", "failed_login_count"])
+        audit.record(
+            action=AuditEvent.Action.ACCOUNT_UNBLOCKED,
+            actor=actor,
+            target_user=user,
+            before=before,
+            after={"blocked_at": None, "blocked_reason": "", "failed_login_count": 0},
+            request=request,
+        )
+
+        def send() -> None:
+            fresh = User.objects.get(pk=user.pk)
+            _send("unblocked", fresh, {"link": password_link(fresh, request)})
+
+        transaction.on_commit(send)
+    return user
+
+
+# --- Read helper for the confirmation page
+
+
+def referents_after_ending(habilitation: Habilitation) -> ReferentLookup | None:
+    """Who will serve the structure once this référent right ends, when that changes anything.
+
+    ``None`` when the right is not an active référent right, or when other référents of the
+    structure itself remain. Otherwise the lookup after the end: the establishment's référents
+    (``inherited``) or the escalation (directors and support desk). Computed by ending the right
+    in a transaction that is rolled back, so that ``referents_for`` stays the only rule.
+    """
+    if not habilitation.profile.administers_accounts or not habilitation.is_active_on():
+        return None
+    structure: Establishment | Unit = habilitation.unit or habilitation.establishment
+    with transaction.atomic():
+        Habilitation.objects.filter(pk=habilitation.pk).update(ended_at=timezone.now())
+        lookup = referents_for(structure)
+        transaction.set_rollback(True)
+    if lookup.escalation is None and not (habilitation.unit_id and lookup.inherited):
+        return None
+    return lookup
