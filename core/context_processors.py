@@ -18,6 +18,12 @@ def scope_of(request: HttpRequest) -> Scope:
 def _menu(request: HttpRequest) -> list[dict[str, str]]:
     entries = [{"label": _("My referents"), "url": reverse("referents:mine")}]
     scope = scope_of(request)
+    if scope.administers_anything:
+        entries += [
+            {"label": _("User accounts"), "url": reverse("administration:people")},
+            {"label": _("Establishments"), "url": reverse("establishments:list")},
+            {"label": _("Audit trail"), "url": reverse("journal:events")},
+        ]
     if scope.is_platform_admin:
         entries.append({"label": _("Administration site"), "url": reverse("admin:index")})
     return entries
