@@ -35,5 +35,30 @@ class AccountPasswordResetForm(PasswordResetForm):
         return super().get_users(email.strip().lower())
 
 
+class BlockedHelpForm(forms.Form):
+    """ "Account blocked?": the address to send the référents' contacts to."""
+
+    email = forms.EmailField(
+        label=_("E-mail address"),
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
+
+
+class CharterAcceptForm(forms.Form):
+    # The version the person read: if a newer one was published meanwhile, they must read it.
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+
+class CharterRemindForm(forms.Form):
+    """The people to remind (those of one page of the pending list), limited to the scope."""
+
+    people = forms.ModelMultipleChoiceField(queryset=None, widget=forms.MultipleHiddenInput)
+
+    def __init__(self, *args, pending, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["people"].queryset = pending
+
+
 class ReminderPreferenceForm(forms.Form):
     email_reminders = forms.BooleanField(required=False)

@@ -462,3 +462,61 @@ class AuditEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise AppendOnlyError("The audit trail is append-only.")
+
+
+class RateLimitHit(models.Model):
+    """One counted event for a rate limit: a failed sign-in from an address, a help e-mail...
+
+    The counters live in the database so that every application server behind the load
+    balancer sees the same ones. ``key`` is an HMAC of what is counted (a client address, an
+    e-mail address), so the table never holds what people typed. Rows older than a day are
+    purged as new ones arrive (see ``accounts.lockout``).
+    """
+
+    scope = models.CharField(_("limit"), max_length=30)
+    key = models.CharField(_("key"), max_length=64)
+    created_at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("rate-limit hit")
+        verbose_name_plural = _("rate-limit hits")
+        indexes = [
+            models.Index(fields=["scope", "key", "created_at"], name="ratelimit_scope_key_time"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.scope} {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class CharterReminder(models.Model):
+    """A reminder e-mail to accept a charter version: at most one per person per day."""
+
+    user = models.ForeignKey(
+        User,
+        on_delete=models.PROTECT,
+        related_name="charter_reminders",
+        verbose_name=_("person"),
+    )
+    charter = models.ForeignKey(
+        Charter, on_delete=models.PROTECT, related_name="reminders", verbose_name=_("charter")
+    )
+    sent_by = models.ForeignKey(
+        User,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("sent by"),
+    )
+    sent_at = models.DateTimeField(_("sent at"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-sent_at"]
+        verbose_name = _("charter reminder")
+        verbose_name_plural = _("charter reminders")
+        indexes = [
+            models.Index(fields=["user", "charter", "sent_at"], name="charter_reminder_user_time"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} – v{self.charter.version} – {self.sent_at:%Y-%m-%d}"

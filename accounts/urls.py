@@ -7,6 +7,7 @@ app_name = "accounts"
 
 urlpatterns = [
     path("connexion/", views.SignInView.as_view(), name="sign_in"),
+    path("connexion/compte-bloque/", views.blocked_help, name="blocked_help"),
     path(
         "deconnexion/",
         auth_views.LogoutView.as_view(next_page=reverse_lazy("accounts:sign_in")),

@@ -10,15 +10,59 @@ from django.urls import reverse_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts import audit
-from accounts.forms import AccountPasswordResetForm, ReminderPreferenceForm, SignInForm
+from accounts import audit, lockout
+from accounts.forms import (
+    AccountPasswordResetForm,
+    BlockedHelpForm,
+    ReminderPreferenceForm,
+    SignInForm,
+)
 from accounts.models import AuditEvent, Habilitation
 
 
 class SignInView(auth_views.LoginView):
+    """Sign-in; the lockout rules run in the backend (``accounts.lockout``)."""
+
     form_class = SignInForm
     template_name = "accounts/sign_in.html"
     redirect_authenticated_user = True
+
+    def post(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if lockout.ip_is_throttled(audit.client_ip(request)):
+            return too_many_attempts(request)
+        return super().post(request, *args, **kwargs)
+
+
+def too_many_attempts(request: HttpRequest) -> HttpResponse:
+    """The same neutral answer for every throttled client, whatever was typed."""
+    return render(request, "accounts/too_many_attempts.html", {}, status=429)
+
+
+def blocked_help(request: HttpRequest) -> HttpResponse:
+    """ "Account blocked?": e-mail my référents' contacts to my own address.
+
+    Open without signing in (the person cannot). The answer is the same whether or not the
+    address has an account.
+    """
+    if request.method == "POST":
+        form = BlockedHelpForm(request.POST)
+        if form.is_valid():
+            outcome = lockout.referent_contacts_send(
+                email=form.cleaned_data["email"], request=request
+            )
+            if not outcome.accepted:
+                return too_many_attempts(request)
+            messages.success(
+                request,
+                _(
+                    "If an account exists for this address, an e-mail with the contacts of "
+                    "its référents has just been sent to it."
+                ),
+            )
+            return redirect("accounts:blocked_help")
+    else:
+        form = BlockedHelpForm()
+    return render(request, "accounts/blocked_help.html", {"form": form})
 
 
 class PasswordResetView(auth_views.PasswordResetView):

@@ -56,6 +56,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # After authentication and messages: signs out blocked people, gates the usage charter.
+    "accounts.middleware.AccountChecksMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -150,6 +152,13 @@ SUPPORT_URL = env.str(
 HABILITATION_DEFAULT_DAYS = env.int("HABILITATION_DEFAULT_DAYS", default=365)
 HABILITATION_MAX_EXTENSION_DAYS = env.int("HABILITATION_MAX_EXTENSION_DAYS", default=365)
 LOCKOUT_THRESHOLD = env.int("LOCKOUT_THRESHOLD", default=5)
+# Per client address (REMOTE_ADDR, set by the trusted proxy): this many failed sign-ins within
+# the window refuse further attempts for a while. High enough for a hospital behind one NAT.
+SIGNIN_IP_MAX_FAILURES = env.int("SIGNIN_IP_MAX_FAILURES", default=50)
+SIGNIN_IP_WINDOW_MINUTES = env.int("SIGNIN_IP_WINDOW_MINUTES", default=15)
+# "Account blocked?" page: référents' contacts e-mails per address and per client, per hour.
+BLOCKED_HELP_MAX_PER_ADDRESS = env.int("BLOCKED_HELP_MAX_PER_ADDRESS", default=3)
+BLOCKED_HELP_MAX_PER_IP = env.int("BLOCKED_HELP_MAX_PER_IP", default=20)
 
 # Security: the production values; DEBUG relaxes only what local HTTP needs.
 SECURE_CONTENT_TYPE_NOSNIFF = True

@@ -1,0 +1,227 @@
+"""Sign-in attempts: the account lockout, the per-address limit, and the blocked person's help.
+
+Rules (DOMAIN.md):
+
+- After ``settings.LOCKOUT_THRESHOLD`` consecutive failed sign-ins an account is blocked, and
+  stays blocked until a référent (or a platform administrator) unblocks it. A successful
+  sign-in resets the counter. The counter is changed under a row lock, so parallel attempts
+  leave an exact count and a single block.
+- A client address (REMOTE_ADDR, set by the trusted proxy) with too many failures in a short
+  window is refused for a while. The counts live in the database: several application servers
+  run behind the load balancer, so process memory would not see the others' attempts.
+- Nothing here ever tells whether an address has an account.
+
+``accounts.backends.AccountBackend`` calls these services on every password check.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
+from django.db.models import F
+from django.http import HttpRequest
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+from django.utils.crypto import salted_hmac
+from django.utils.translation import gettext
+
+from accounts import audit
+from accounts.models import AuditEvent, Habilitation, RateLimitHit, User, normalize_email
+from accounts.selectors import ReferentLookup, SupportDesk, referents_for_many
+from structures.models import Establishment, Unit
+
+SIGNIN_IP = "signin-ip"
+HELP_IP = "help-ip"
+HELP_ADDRESS = "help-address"
+# Every window is shorter than this: older rows count for nothing and are purged.
+_KEEP = datetime.timedelta(days=1)
+_HELP_WINDOW = datetime.timedelta(hours=1)
+
+
+# --- Rate limits kept in the database
+
+
+def _key(scope: str, value: str) -> str:
+    # An HMAC rather than the value: the table never holds addresses people typed.
+    return salted_hmac(f"accounts.lockout.{scope}", value, algorithm="sha256").hexdigest()
+
+
+def _count(scope: str, value: str, window: datetime.timedelta) -> int:
+    since = timezone.now() - window
+    return RateLimitHit.objects.filter(
+        scope=scope, key=_key(scope, value), created_at__gte=since
+    ).count()
+
+
+def _hit(scope: str, value: str) -> None:
+    now = timezone.now()
+    RateLimitHit.objects.create(scope=scope, key=_key(scope, value), created_at=now)
+    # Cheap (indexed on created_at) and keeps the table to one day of hits.
+    RateLimitHit.objects.filter(created_at__lt=now - _KEEP).delete()
+
+
+def signin_ip_window() -> datetime.timedelta:
+    return datetime.timedelta(minutes=settings.SIGNIN_IP_WINDOW_MINUTES)
+
+
+def ip_is_throttled(ip: str | None) -> bool:
+    """True when this client address failed too many sign-ins recently: refuse the attempt.
+
+    Refused attempts are not checked and not counted against any account, so a shared address
+    (a whole hospital behind one NAT) never blocks someone else's account.
+    """
+    if not ip:
+        return False
+    return _count(SIGNIN_IP, ip, signin_ip_window()) >= settings.SIGNIN_IP_MAX_FAILURES
+
+
+# --- Sign-in attempts
+
+
+def signin_fail(*, user: User | None, request: HttpRequest | None) -> bool:
+    """Record a failed sign-in; block the account at the threshold. True when it was blocked now.
+
+    ``user`` is the account of the address typed, or None when there is none. The audit event
+    holds whether an account exists and the client address, never what was typed.
+    """
+    ip = audit.client_ip(request)
+    blocked_now = False
+    with transaction.atomic():
+        if ip:
+            _hit(SIGNIN_IP, ip)
+        if user is not None:
+            # Increment in the database first: the UPDATE takes the row lock until commit, so
+            # parallel attempts on the same account queue here, each one reads the count the
+            # previous one left, and exactly one of them crosses the threshold.
+            User.objects.filter(pk=user.pk).update(failed_login_count=F("failed_login_count") + 1)
+            locked = User.objects.get(pk=user.pk)
+            user.failed_login_count = locked.failed_login_count
+            if locked.blocked_at is None and (
+                locked.failed_login_count >= settings.LOCKOUT_THRESHOLD
+            ):
+                blocked_now = True
+                # Stored text: in the platform's language, not the language of whoever typed.
+                with translation.override(settings.LANGUAGE_CODE):
+                    reason = gettext("%(count)d failed sign-ins") % {
+                        "count": locked.failed_login_count
+                    }
+                locked.blocked_at = timezone.now()
+                locked.blocked_reason = reason
+                locked.save(update_fields=["blocked_at", "blocked_reason"])
+                user.blocked_at, user.blocked_reason = locked.blocked_at, reason
+                audit.record(
+                    action=AuditEvent.Action.ACCOUNT_BLOCKED,
+                    target_user=locked,
+                    before={"blocked": False},
+                    after={
+                        "blocked": True,
+                        "reason": reason,
+                        "failed_login_count": locked.failed_login_count,
+                    },
+                    request=request,
+                )
+                # Signed out everywhere: an open session must not outlive the block.
+                locked.end_sessions()
+        audit.record(
+            action=AuditEvent.Action.SIGNIN_FAILED,
+            target_user=user,
+            after={"account_exists": user is not None},
+            request=request,
+        )
+    return blocked_now
+
+
+def signin_succeed(*, user: User, request: HttpRequest | None) -> None:
+    """Record a successful sign-in and reset the consecutive failures counter."""
+    with transaction.atomic():
+        User.objects.filter(pk=user.pk, failed_login_count__gt=0).update(failed_login_count=0)
+        user.failed_login_count = 0
+        audit.record(
+            action=AuditEvent.Action.SIGNIN_SUCCEEDED,
+            target_user=user,
+            after={"account_exists": True},
+            request=request,
+        )
+
+
+# --- "Account blocked?": the référents' contacts by e-mail
+
+
+@dataclass(frozen=True)
+class HelpOutcome:
+    # False when the client sent too many requests: the page says "try again later".
+    accepted: bool
+
+
+def _active_structures(user: User) -> list[Establishment | Unit]:
+    """The person's structures with an active habilitation, each once."""
+    habilitations = (
+        Habilitation.objects.active_on()
+        .filter(user=user)
+        .select_related("establishment__departement__region", "unit")
+        .order_by("establishment__name", "unit__name")
+    )
+    structures: dict[tuple[int, int | None], Establishment | Unit] = {}
+    for habilitation in habilitations:
+        key = (habilitation.establishment_id, habilitation.unit_id)
+        if key in structures:
+            continue
+        if habilitation.unit is not None:
+            habilitation.unit.establishment = habilitation.establishment
+            structures[key] = habilitation.unit
+        else:
+            structures[key] = habilitation.establishment
+    return list(structures.values())
+
+
+def _send(*, template: str, context: dict, to: str) -> None:
+    subject = render_to_string(f"accounts/email/{template}_subject.txt", context)
+    message = EmailMultiAlternatives(
+        subject=" ".join(subject.split()),
+        body=render_to_string(f"accounts/email/{template}.txt", context),
+        to=[to],
+    )
+    message.attach_alternative(
+        render_to_string(f"accounts/email/{template}.html", context), "text/html"
+    )
+    message.send()
+
+
+def referent_contacts_send(*, email: str, request: HttpRequest | None) -> HelpOutcome:
+    """E-mail an account's own address the référents of each of its active structures.
+
+    For a structure nobody serves, the e-mail gives the escalation data (directors and the
+    support desk) instead. Unknown addresses get nothing, and the caller answers the same.
+    Limited per client address and per e-mail address (``BLOCKED_HELP_MAX_PER_*``, per hour),
+    so that the page cannot be used to flood someone's mailbox.
+    """
+    address = normalize_email(email)
+    ip = audit.client_ip(request)
+    with transaction.atomic():
+        if ip:
+            if _count(HELP_IP, ip, _HELP_WINDOW) >= settings.BLOCKED_HELP_MAX_PER_IP:
+                return HelpOutcome(accepted=False)
+            _hit(HELP_IP, ip)
+        # Counted for unknown addresses too: the answer must not depend on existence.
+        if _count(HELP_ADDRESS, address, _HELP_WINDOW) >= settings.BLOCKED_HELP_MAX_PER_ADDRESS:
+            return HelpOutcome(accepted=True)
+        _hit(HELP_ADDRESS, address)
+        user = User.objects.filter(email=address, is_active=True).first()
+    if user is None:
+        return HelpOutcome(accepted=True)
+    lookups: list[ReferentLookup] = referents_for_many(_active_structures(user))
+    _send(
+        template="referent_contacts",
+        context={
+            "person": user,
+            "lookups": lookups,
+            # Someone without any active right still needs a way out.
+            "fallback_support": None if lookups else SupportDesk.for_region(None),
+        },
+        to=user.email,
+    )
+    return HelpOutcome(accepted=True)

@@ -1,0 +1,90 @@
+"""Checks made on every request for signed-in people: still allowed in, charter accepted."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import SESSION_KEY, logout
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from accounts.charter import charter_to_accept
+
+# Pages a person who has not accepted the current charter may still open.
+CHARTER_EXEMPT_VIEWS = frozenset(
+    {
+        "charter:accept",
+        "accounts:sign_in",
+        "accounts:sign_out",
+        "accounts:password_reset",
+        "accounts:password_reset_done",
+        "accounts:password_reset_confirm",
+        "accounts:password_reset_complete",
+        "set_language",
+    }
+)
+
+
+class AccountChecksMiddleware:
+    """Sign out people who may no longer use the platform; keep the others at the charter.
+
+    Goes after AuthenticationMiddleware and MessageMiddleware. The rights check reads
+    ``request.user``, which the page loads anyway: no extra query. The charter check reads
+    the current version and the person's acceptance, which the authentication backend loads
+    in the same query as the person (``with_charter_status``): nothing is cached, so a newly
+    published version applies at the very next request on every server.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_view(self, request: HttpRequest, view_func, view_args, view_kwargs):
+        if request.path.startswith(settings.STATIC_URL):
+            return None
+        user = request.user
+        if not user.is_authenticated:
+            if SESSION_KEY in request.session:
+                # The session names someone the backend no longer lets in (blocked or made
+                # inactive since): end it rather than leave it lying around.
+                return self._sign_out(request)
+            return None
+        if not user.is_active or user.is_blocked:
+            return self._sign_out(request)
+        return self._charter_gate(request)
+
+    def _sign_out(self, request: HttpRequest) -> HttpResponse | None:
+        logout(request)
+        messages.info(
+            request,
+            _("You have been signed out. Sign in again, or ask your référent for help."),
+        )
+        if _view_name(request) == "accounts:sign_in":
+            return None
+        return redirect(settings.LOGIN_URL)
+
+    def _charter_gate(self, request: HttpRequest) -> HttpResponse | None:
+        view_name = _view_name(request)
+        if view_name in CHARTER_EXEMPT_VIEWS:
+            return None
+        if request.user.is_staff and view_name.startswith("admin:"):
+            return None
+        if charter_to_accept(request.user) is None:
+            return None
+        url = reverse("charter:accept")
+        if request.method in ("GET", "HEAD"):
+            # Back to the page asked once accepted (a POST cannot be replayed: no "next").
+            url += "?" + urlencode({"next": request.get_full_path()})
+        return redirect(url)
+
+
+def _view_name(request: HttpRequest) -> str:
+    match = getattr(request, "resolver_match", None)
+    return match.view_name if match is not None else ""
