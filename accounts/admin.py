@@ -2,7 +2,16 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import AuditEvent, Charter, CharterAcceptance, Habilitation, Profile, User
+from accounts.models import (
+    AuditEvent,
+    Charter,
+    CharterAcceptance,
+    CharterReminder,
+    Habilitation,
+    Profile,
+    RateLimitHit,
+    User,
+)
 
 
 class HabilitationInline(admin.TabularInline):
@@ -134,4 +143,33 @@ class AuditEventAdmin(admin.ModelAdmin):
         return False
 
     def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(CharterReminder)
+class CharterReminderAdmin(admin.ModelAdmin):
+    list_display = ["user", "charter", "sent_by", "sent_at"]
+    list_filter = ["charter"]
+    search_fields = ["user__email", "user__last_name", "sent_by__email"]
+    list_select_related = ["user", "charter", "sent_by"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(RateLimitHit)
+class RateLimitHitAdmin(admin.ModelAdmin):
+    """Read-only: the support team can see a throttled address (keys are HMACs, not input)."""
+
+    list_display = ["created_at", "scope", "key"]
+    list_filter = ["scope"]
+    search_fields = ["=key"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
         return False

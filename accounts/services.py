@@ -153,11 +153,7 @@ def _lock_habilitation(habilitation: Habilitation) -> Habilitation:
 def _site_url(request: HttpRequest | None, path: str) -> str:
     if request is not None:
         return request.build_absolute_uri(path)
-    base = getattr(settings, "SITE_URL", "")
-    if not base:
-        hosts = [h for h in settings.ALLOWED_HOSTS if h and not h.startswith((".", "*"))]
-        base = f"https://{hosts[0] if hosts else 'localhost'}"
-    return base.rstrip("/") + path
+    return settings.SITE_URL + path
 
 
 def password_link(user: User, request: HttpRequest | None = None) -> str:

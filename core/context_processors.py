@@ -22,6 +22,7 @@ def _menu(request: HttpRequest) -> list[dict[str, str]]:
         entries += [
             {"label": _("User accounts"), "url": reverse("administration:people")},
             {"label": _("Establishments"), "url": reverse("establishments:list")},
+            {"label": _("Usage charter"), "url": reverse("charter:pending")},
             {"label": _("Audit trail"), "url": reverse("journal:events")},
         ]
     if scope.is_platform_admin:

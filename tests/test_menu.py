@@ -8,6 +8,7 @@ from django.urls import reverse
 REFERENT_ENTRIES = [
     reverse("administration:people"),
     reverse("establishments:list"),
+    reverse("charter:pending"),
     reverse("journal:events"),
 ]
 

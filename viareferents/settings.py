@@ -142,6 +142,14 @@ vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="viareferents <noreply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
+# Address of the application in links of e-mails sent outside a request (scheduled commands).
+SITE_URL = env.str(
+    "SITE_URL",
+    default="http://127.0.0.1:8000"
+    if DEBUG
+    else f"https://{(ALLOWED_HOSTS or ['localhost'])[0].lstrip('.')}",
+).rstrip("/")
+
 # Fallback support desk, used when an establishment's region has none of its own.
 SUPPORT_EMAIL = env.str("SUPPORT_EMAIL", default="assistance@esante-occitanie.fr")
 SUPPORT_URL = env.str(
