@@ -1,0 +1,135 @@
+"""Every URL of the Administration area against every kind of person.
+
+Out-of-scope objects answer 404, forbidden areas 404, anonymous people are sent to sign in;
+nothing forbidden ever answers 200. A URL added to the area without a row here fails
+``test_every_administration_url_has_a_row``.
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
+
+from accounts.models import Charter, CharterAcceptance, Habilitation, User
+
+AREA_NAMESPACES = {"administration", "establishments", "journal", "charter"}
+ROLES = [
+    "anonymous",
+    "agent",
+    "unit_referent",
+    "other_referent",
+    "director",
+    "establishment_referent",
+    "platform_admin",
+]
+EVERY_REFERENT = {"unit_referent", "other_referent", "establishment_referent", "platform_admin"}
+HOSPITAL_WIDE = {"establishment_referent", "platform_admin"}
+EVERYONE_SIGNED_IN = set(ROLES) - {"anonymous"}
+
+# URL name -> (how to build its arguments from the world, who may open it, method)
+MATRIX: dict[str, tuple[str | None, set[str], str]] = {
+    "administration:people": (None, EVERY_REFERENT, "GET"),
+    "administration:person_create": (None, EVERY_REFERENT, "GET"),
+    "administration:person": ("nurse", HOSPITAL_WIDE, "GET"),
+    "administration:habilitation_grant": ("nurse", HOSPITAL_WIDE, "GET"),
+    "administration:person_unblock": ("nurse", HOSPITAL_WIDE, "GET"),
+    "administration:habilitation_extend": ("nurse_right", HOSPITAL_WIDE, "GET"),
+    "administration:habilitation_modify": ("nurse_right", HOSPITAL_WIDE, "GET"),
+    "administration:habilitation_end": ("nurse_right", HOSPITAL_WIDE, "GET"),
+    "establishments:list": (None, EVERY_REFERENT, "GET"),
+    # A unit référent reads their establishment's sheet (read-only) and manages their unit.
+    "establishments:detail": ("hospital", HOSPITAL_WIDE | {"unit_referent"}, "GET"),
+    "establishments:unit_create": ("hospital", HOSPITAL_WIDE, "GET"),
+    "establishments:unit_edit": ("geriatrics", HOSPITAL_WIDE, "GET"),
+    "establishments:unit_deactivate": ("geriatrics", HOSPITAL_WIDE, "POST"),
+    "establishments:unit_reactivate": ("geriatrics", HOSPITAL_WIDE, "POST"),
+    "journal:events": (None, EVERY_REFERENT, "GET"),
+    "journal:export": (None, EVERY_REFERENT, "GET"),
+    "charter:accept": (None, EVERYONE_SIGNED_IN, "GET"),
+    "charter:pending": (None, EVERY_REFERENT, "GET"),
+    "charter:remind": (None, EVERY_REFERENT, "POST"),
+}
+
+
+def area_url_names() -> set[str]:
+    names: set[str] = set()
+
+    def walk(patterns, namespace):
+        for pattern in patterns:
+            if isinstance(pattern, URLResolver):
+                walk(pattern.url_patterns, pattern.namespace or namespace)
+            elif isinstance(pattern, URLPattern) and namespace in AREA_NAMESPACES:
+                names.add(f"{namespace}:{pattern.name}")
+
+    walk(get_resolver().url_patterns, None)
+    return names
+
+
+def test_every_administration_url_has_a_row():
+    assert area_url_names() == set(MATRIX)
+
+
+@pytest.fixture
+def world(make, hospital, geriatrics, platform_admin):
+    """A blocked nurse on the geriatrics unit of ``hospital`` (not the unit référent's unit)."""
+    Charter.objects.create(version=1, title="Charte", body="…")  # so that reminders make sense
+    nurse = make.user(email="nurse@example.test", blocked_at=timezone.now(), blocked_reason="x")
+    right = make.habilitation(nurse, geriatrics, profile="infirmier")
+    return {
+        "nurse": nurse.pk,
+        "nurse_right": right.pk,
+        "hospital": hospital.pk,
+        "geriatrics": (hospital.pk, geriatrics.pk),
+    }
+
+
+def url_for(name: str, world: dict) -> str:
+    key = MATRIX[name][0]
+    if key is None:
+        return reverse(name)
+    args = world[key]
+    return reverse(name, args=list(args) if isinstance(args, tuple) else [args])
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("name", sorted(MATRIX))
+def test_access(client, request, world, role, name):
+    if role != "anonymous":
+        user = request.getfixturevalue(role)
+        CharterAcceptance.objects.create(user=user, charter=Charter.current())
+        client.force_login(user)
+    _key, allowed, method = MATRIX[name]
+    url = url_for(name, world)
+    response = client.post(url) if method == "POST" else client.get(url)
+    if role == "anonymous":
+        assert response.status_code == 302
+        assert response["Location"].startswith(reverse("accounts:sign_in"))
+    elif role in allowed:
+        assert response.status_code in {200, 302}, response.status_code
+        if response.status_code == 302:
+            assert not response["Location"].startswith(reverse("accounts:sign_in"))
+    else:
+        assert response.status_code == 404, response.status_code
+
+
+@pytest.mark.parametrize("role", ["unit_referent", "other_referent", "agent", "director"])
+def test_forbidden_posts_change_nothing(client, request, world, role, geriatrics):
+    user = request.getfixturevalue(role)
+    CharterAcceptance.objects.create(user=user, charter=Charter.current())
+    client.force_login(user)
+    nurse_right = world["nurse_right"]
+    for name, data in [
+        ("administration:habilitation_end", {"reason": "départ", "confirm": "1"}),
+        ("administration:habilitation_extend", {"end_date": "2099-01-01"}),
+        ("administration:person_unblock", {}),
+        ("establishments:unit_deactivate", {}),
+    ]:
+        response = client.post(url_for(name, world), data)
+        assert response.status_code == 404, name
+    right = Habilitation.objects.get(pk=nurse_right)
+    assert right.ended_at is None
+    assert right.end_date.year < 2099
+    assert User.objects.get(pk=world["nurse"]).is_blocked
+    geriatrics.refresh_from_db()
+    assert geriatrics.is_active
