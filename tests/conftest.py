@@ -6,6 +6,8 @@ The world: establishment ``hospital`` (Occitanie) with units ``cardiology`` and 
 
 from __future__ import annotations
 
+import importlib
+
 import pytest
 
 from tests.factory import Factory
@@ -15,6 +17,22 @@ from tests.factory import Factory
 def _fast_password_hashing(settings):
     # Argon2 is deliberately slow; tests hash many passwords.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def reference_data(transactional_db) -> None:
+    """Regions, départements and profiles, as the data migrations load them.
+
+    Tests that need committed rows (live server, threads) use a transactional database, which
+    Django empties after each test, data migrations included: load them again.
+    """
+    from django.apps import apps
+
+    for module, function in [
+        ("structures.migrations.0002_load_regions_and_departements", "load"),
+        ("accounts.migrations.0002_seed_profiles", "seed"),
+    ]:
+        getattr(importlib.import_module(module), function)(apps, None)
 
 
 @pytest.fixture

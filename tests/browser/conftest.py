@@ -7,7 +7,6 @@ Django's async-safety check is lifted for the database calls the tests make them
 
 from __future__ import annotations
 
-import importlib
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -44,22 +43,6 @@ def browser() -> Iterator[Browser]:
         )
         yield browser
         browser.close()
-
-
-@pytest.fixture
-def reference_data(transactional_db) -> None:
-    """Regions, départements and profiles, as the data migrations load them.
-
-    The live server needs committed rows, so these tests use a transactional database, which
-    Django empties after each test, data migrations included: load them again.
-    """
-    from django.apps import apps
-
-    for module, function in [
-        ("structures.migrations.0002_load_regions_and_departements", "load"),
-        ("accounts.migrations.0002_seed_profiles", "seed"),
-    ]:
-        getattr(importlib.import_module(module), function)(apps, None)
 
 
 class CspWatcher:
