@@ -96,13 +96,8 @@ def _referent_scope(request: HttpRequest) -> Scope:
 
 
 def events_in_scope(scope: Scope) -> QuerySet[AuditEvent]:
-    """Audit events of the structures administered: whole establishments, or single units."""
-    events = AuditEvent.objects.all()
-    if scope.is_platform_admin:
-        return events
-    return events.filter(
-        Q(establishment_id__in=scope.establishment_ids) | Q(unit_id__in=scope.unit_ids)
-    )
+    """Audit events of the scope (``Scope.audit_events``)."""
+    return scope.audit_events()
 
 
 def structure_choices(scope: Scope) -> list | None:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
-from accounts.models import Habilitation, User
+from accounts.models import AuditEvent, Habilitation, User
 from structures.models import Establishment, Unit
 
 
@@ -140,3 +140,20 @@ class Scope:
         if self.is_platform_admin:
             return queryset
         return queryset.filter(establishment_id__in=self.reviewed_establishment_ids)
+
+    def audit_events(self, queryset: QuerySet[AuditEvent] | None = None) -> QuerySet[AuditEvent]:
+        """The audit trail of this scope: changes on its structures, and the account events
+        (sign-ins, blocking, charter) of the people holding a habilitation in it."""
+        queryset = AuditEvent.objects.all() if queryset is None else queryset
+        if self.is_platform_admin:
+            return queryset
+        if not self.administers_anything:
+            return queryset.none()
+        person_in_scope = Habilitation.objects.filter(
+            self._habilitation_filter(), user=OuterRef("target_user_id")
+        )
+        return queryset.filter(
+            Q(establishment_id__in=self.establishment_ids)
+            | Q(unit_id__in=self.unit_ids)
+            | (Q(establishment__isnull=True) & Exists(person_in_scope))
+        )
