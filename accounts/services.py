@@ -415,7 +415,7 @@ def habilitation_modify(
             )
         _check_dates(start_date, end_date)
         if unit is not None and not unit.is_active:
-            raise ValidationError({"unit": _("This unit is closed.")})
+            raise ValidationError({"unit": _("This unit is deactivated.")})
         if end_date > habilitation.end_date and end_date > max_end_date(habilitation):
             raise ValidationError(
                 {
