@@ -11,6 +11,10 @@ urlpatterns = [
     path("administration/", include("accounts.referent_urls")),
     path("administration/etablissements/", include("structures.urls")),
     path("administration/journal/", include("accounts.journal_urls")),
+    # The directors' area.
+    path("administration/revue/", include("reviews.urls")),
+    path("administration/campagnes/", include("reviews.campaign_urls")),
+    path("administration/sans-referent/", include("reviews.uncovered_urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]
