@@ -2,6 +2,8 @@ from django import forms
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.utils.translation import gettext_lazy as _
 
+from core.forms import IdModelMultipleChoiceField
+
 SIGN_IN_FAILED = _(
     "Sign-in failed: check your e-mail address and password. After several failures your "
     "account is blocked; your référent can unblock it."
@@ -53,7 +55,7 @@ class CharterAcceptForm(forms.Form):
 class CharterRemindForm(forms.Form):
     """The people to remind (those of one page of the pending list), limited to the scope."""
 
-    people = forms.ModelMultipleChoiceField(queryset=None, widget=forms.MultipleHiddenInput)
+    people = IdModelMultipleChoiceField(queryset=None, widget=forms.MultipleHiddenInput)
 
     def __init__(self, *args, pending, **kwargs) -> None:
         super().__init__(*args, **kwargs)

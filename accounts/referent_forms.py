@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Habilitation, Profile
 from accounts.scope import Scope
 from accounts.services import default_end_date, max_end_date
+from core.forms import IdModelChoiceField
 from structures.models import Establishment, Unit
 
 
@@ -61,7 +62,7 @@ def resolve_structure(value: str) -> tuple[Establishment, Unit | None] | None:
 
 
 class HabilitationGrantForm(forms.Form):
-    profile = forms.ModelChoiceField(
+    profile = IdModelChoiceField(
         label=_("Profile"), queryset=Profile.objects.all(), empty_label=_("Choose a profile")
     )
     structure = forms.ChoiceField(label=_("Structure"))
@@ -143,8 +144,8 @@ class HabilitationExtendForm(forms.Form):
 
 
 class HabilitationModifyForm(forms.Form):
-    profile = forms.ModelChoiceField(label=_("Profile"), queryset=Profile.objects.all())
-    unit = forms.ModelChoiceField(
+    profile = IdModelChoiceField(label=_("Profile"), queryset=Profile.objects.all())
+    unit = IdModelChoiceField(
         label=_("Unit"), queryset=Unit.objects.none(), required=False, empty_label=None
     )
     start_date = forms.DateField(label=_("Start date"), widget=DateInput())

@@ -9,25 +9,25 @@ app_name = "administration"
 urlpatterns = [
     path("comptes/", views.people, name="people"),
     path("comptes/nouveau/", views.person_create, name="person_create"),
-    path("comptes/<int:pk>/", views.person, name="person"),
+    path("comptes/<id:pk>/", views.person, name="person"),
     path(
-        "comptes/<int:pk>/habilitations/ajouter/",
+        "comptes/<id:pk>/habilitations/ajouter/",
         views.habilitation_grant,
         name="habilitation_grant",
     ),
-    path("comptes/<int:pk>/debloquer/", views.person_unblock, name="person_unblock"),
+    path("comptes/<id:pk>/debloquer/", views.person_unblock, name="person_unblock"),
     path(
-        "comptes/habilitations/<int:pk>/prolonger/",
+        "comptes/habilitations/<id:pk>/prolonger/",
         views.habilitation_extend,
         name="habilitation_extend",
     ),
     path(
-        "comptes/habilitations/<int:pk>/modifier/",
+        "comptes/habilitations/<id:pk>/modifier/",
         views.habilitation_modify,
         name="habilitation_modify",
     ),
     path(
-        "comptes/habilitations/<int:pk>/terminer/",
+        "comptes/habilitations/<id:pk>/terminer/",
         views.habilitation_end,
         name="habilitation_end",
     ),

@@ -33,7 +33,7 @@ urlpatterns = [
     ),
     path("mon-compte/", views.my_account, name="my_account"),
     path(
-        "mon-compte/habilitations/<int:pk>/rappels/",
+        "mon-compte/habilitations/<id:pk>/rappels/",
         views.set_reminders,
         name="set_reminders",
     ),

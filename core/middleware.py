@@ -2,7 +2,7 @@
 
 from collections.abc import Callable
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 
 # No inline script or style anywhere: every script and stylesheet is a file under /static/.
 CONTENT_SECURITY_POLICY = "; ".join(
@@ -29,3 +29,30 @@ class ContentSecurityPolicyMiddleware:
         response = self.get_response(request)
         response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
         return response
+
+
+class RejectNullCharactersMiddleware:
+    """Answer 400 to a request whose URL or form data holds a NUL character.
+
+    No legitimate input contains one, and PostgreSQL refuses them in text: a lookup with such
+    a value would otherwise end in a server error instead of a clear refusal.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if (
+            "\x00" in request.path
+            or _has_null(request.GET)
+            or (request.method == "POST" and _has_null(request.POST))
+        ):
+            return HttpResponseBadRequest(
+                "Requête invalide : caractère nul refusé. / Bad request: NUL character.",
+                content_type="text/plain; charset=utf-8",
+            )
+        return self.get_response(request)
+
+
+def _has_null(data) -> bool:
+    return any("\x00" in key or any("\x00" in v for v in values) for key, values in data.lists())

@@ -161,3 +161,25 @@ def test_no_query_string_gives_a_server_error(referent_client, name):
         assert response.status_code < 500, (name, params)
 
     get()
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/administration/comptes/99999999999999999999999/",
+        "/administration/comptes/habilitations/9223372036854775808/prolonger/",
+        "/administration/etablissements/9223372036854775808/",
+        "/referents/etablissements/99999999999999999999/",
+        "/referents/unites/9223372036854775808/",
+        "/referents/liste/?etablissement=99999999999999999999999",
+        "/referents/liste/noeuds/etablissement/99999999999999999999999/",
+    ],
+)
+def test_ids_too_large_for_the_database_are_404(referent_client, path):
+    assert referent_client.get(path).status_code == 404
+
+
+def test_a_nul_character_anywhere_is_a_clear_400(referent_client):
+    assert referent_client.get("/referents/liste/", {"region": "7\x006"}).status_code == 400
+    response = referent_client.post(reverse("accounts:blocked_help"), {"email": "a\x00@b.fr"})
+    assert response.status_code == 400

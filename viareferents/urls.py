@@ -2,6 +2,8 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
 
+import core.converters  # noqa: F401  (registers <id:...>)
+
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="referents:mine"), name="home"),
     path("", include("accounts.urls")),
