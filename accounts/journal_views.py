@@ -6,10 +6,8 @@ they administer; a platform administrator sees every event. Anybody else gets 40
 
 from __future__ import annotations
 
-import csv
 import datetime
 import json
-import zoneinfo
 from collections.abc import Iterable, Iterator
 from typing import Any
 
@@ -20,23 +18,22 @@ from django.core.exceptions import FieldDoesNotExist
 from django.core.paginator import Paginator
 from django.db import models
 from django.db.models import Q, QuerySet
-from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.models import AuditEvent, Habilitation, User, start_of_day_after
 from accounts.scope import Scope
 from core.context_processors import scope_of
+from core.csv import csv_response
 from referents.tree import page_links, page_url
 from structures.models import Establishment, Unit
 
 PAGE_SIZE = 50
 EXPORT_CHUNK_SIZE = 2000
-# The export is read in French Excel: dates in metropolitan French time.
-EXPORT_TIME_ZONE = zoneinfo.ZoneInfo("Europe/Paris")
 FILTER_PARAMS = ("action", "person", "date_from", "date_to", "structure")
 
 # Which model's field names the before/after keys of an action are.
@@ -253,65 +250,40 @@ def _querystring(params: dict[str, str]) -> str:
     return url if url != "?" else ""
 
 
-class _Echo:
-    """A file-like object whose write returns the line, so csv.writer can feed a generator."""
-
-    def write(self, value: str) -> str:
-        return value
-
-
-# Excel runs cells starting with these as formulas: neutralise them (CSV injection).
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _cell(value: str) -> str:
-    return f"'{value}" if value.startswith(_FORMULA_START) else value
-
-
-def _csv_lines(events: Iterable[AuditEvent], language: str) -> Iterator[str]:
-    writer = csv.writer(_Echo(), delimiter=";")
-    with translation.override(language):
-        header = [
-            _("Date"),
-            _("Actor"),
-            _("Actor's e-mail"),
-            _("Action"),
-            _("Person concerned"),
-            _("E-mail of the person concerned"),
-            _("Establishment"),
-            _("FINESS number"),
-            _("Unit"),
-            _("Changes"),
+def _csv_rows(events: Iterable[AuditEvent]) -> Iterator[list[object]]:
+    for event in events:
+        changes = " | ".join(
+            f"{c['label']}: {c['after']}"
+            if c["before"] is None
+            else f"{c['label']}: {c['before']} → {c['after']}"
+            for c in event_changes(event)
+        )
+        yield [
+            event.created_at,
+            event.actor.full_name if event.actor else _("System"),
+            event.actor.email if event.actor else "",
+            event.get_action_display(),
+            event.target_user.full_name if event.target_user else "",
+            event.target_user.email if event.target_user else "",
+            event.establishment.name if event.establishment else "",
+            event.establishment.finess if event.establishment else "",
+            event.unit.name if event.unit else "",
+            changes,
         ]
-        # The byte order mark tells Excel the file is UTF-8.
-        yield "\ufeff" + writer.writerow(header)
-        for event in events:
-            changes = " | ".join(
-                f"{c['label']}: {c['after']}"
-                if c["before"] is None
-                else f"{c['label']}: {c['before']} → {c['after']}"
-                for c in event_changes(event)
-            )
-            moment = timezone.localtime(event.created_at, EXPORT_TIME_ZONE)
-            yield writer.writerow(
-                [
-                    moment.strftime("%d/%m/%Y %H:%M"),
-                    *map(
-                        _cell,
-                        [
-                            event.actor.full_name if event.actor else _("System"),
-                            event.actor.email if event.actor else "",
-                            event.get_action_display(),
-                            event.target_user.full_name if event.target_user else "",
-                            event.target_user.email if event.target_user else "",
-                            event.establishment.name if event.establishment else "",
-                            event.establishment.finess if event.establishment else "",
-                            event.unit.name if event.unit else "",
-                            changes,
-                        ],
-                    ),
-                ]
-            )
+
+
+_CSV_HEADER = [
+    gettext_lazy("Date"),
+    gettext_lazy("Actor"),
+    gettext_lazy("Actor's e-mail"),
+    gettext_lazy("Action"),
+    gettext_lazy("Person concerned"),
+    gettext_lazy("E-mail of the person concerned"),
+    gettext_lazy("Establishment"),
+    gettext_lazy("FINESS number"),
+    gettext_lazy("Unit"),
+    gettext_lazy("Changes"),
+]
 
 
 @login_required
@@ -324,9 +296,8 @@ def export(request: HttpRequest) -> HttpResponse:
         return redirect(f"{reverse('journal:events')}?{request.GET.urlencode()}")
     data = form.cleaned_data if form.is_bound else {}
     events = _filtered(events_in_scope(scope), data).iterator(chunk_size=EXPORT_CHUNK_SIZE)
-    response = StreamingHttpResponse(
-        _csv_lines(events, translation.get_language()), content_type="text/csv; charset=utf-8"
+    return csv_response(
+        header=_CSV_HEADER,
+        rows=_csv_rows(events),
+        filename=f"journal-{timezone.localdate():%Y-%m-%d}.csv",
     )
-    filename = f"journal-{timezone.localdate():%Y-%m-%d}.csv"
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response

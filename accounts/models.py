@@ -402,6 +402,9 @@ class AuditEvent(models.Model):
         SIGNIN_FAILED = "signin.failed", _("sign-in failed")
         FINESS_IMPORTED = "finess.imported", _("FINESS import")
         DEMO_SEEDED = "demo.seeded", _("demo data loaded")
+        REVIEW_STARTED = "review.started", _("review campaign started")
+        REVIEW_DECIDED = "review.decided", _("review decision")
+        REVIEW_CLOSED = "review.closed", _("review campaign closed")
 
     created_at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
     actor = models.ForeignKey(
@@ -520,3 +523,69 @@ class CharterReminder(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} – v{self.charter.version} – {self.sent_at:%Y-%m-%d}"
+
+
+class ReminderSent(models.Model):
+    """An e-mail sent by ``manage.py send_reminders``, so that each is sent once.
+
+    ``expiry``: told ``user`` that ``habilitation`` ends on ``end_date``, ``step`` days ahead (30
+    or 7). The end date is part of the key: once a right is extended, the reminders for its new
+    end date are due again. ``digest``: the référent's weekly digest; ``period_start`` is the
+    day it was sent, and the next one is due 7 days later at the earliest.
+    """
+
+    class Kind(models.TextChoices):
+        EXPIRY = "expiry", _("end of a right")
+        DIGEST = "digest", _("référent digest")
+
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    user = models.ForeignKey(
+        User, on_delete=models.PROTECT, related_name="reminders_sent", verbose_name=_("recipient")
+    )
+    habilitation = models.ForeignKey(
+        Habilitation,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="reminders_sent",
+        verbose_name=_("habilitation"),
+    )
+    step = models.PositiveSmallIntegerField(_("days before the end"), null=True, blank=True)
+    end_date = models.DateField(_("end date announced"), null=True, blank=True)
+    period_start = models.DateField(_("digest period start"), null=True, blank=True)
+    sent_at = models.DateTimeField(_("sent at"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-sent_at"]
+        verbose_name = _("reminder sent")
+        verbose_name_plural = _("reminders sent")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["habilitation", "step", "end_date"],
+                condition=Q(kind="expiry"),
+                name="reminder_once_per_step",
+            ),
+            models.UniqueConstraint(
+                fields=["user", "period_start"],
+                condition=Q(kind="digest"),
+                name="digest_once_per_period",
+            ),
+            models.CheckConstraint(
+                condition=(
+                    Q(
+                        kind="expiry",
+                        habilitation__isnull=False,
+                        step__isnull=False,
+                        end_date__isnull=False,
+                    )
+                    | Q(kind="digest", period_start__isnull=False)
+                ),
+                name="reminder_sent_fields_of_kind",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["user", "kind", "sent_at"], name="reminder_user_kind_time"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.user_id} {self.sent_at:%Y-%m-%d}"

@@ -25,6 +25,12 @@ def _menu(request: HttpRequest) -> list[dict[str, str]]:
             {"label": _("Usage charter"), "url": reverse("charter:pending")},
             {"label": _("Audit trail"), "url": reverse("journal:events")},
         ]
+    if scope.reviews_anything:
+        entries += [
+            {"label": _("Review of habilitations"), "url": reverse("reviews:table")},
+            {"label": _("Review campaigns"), "url": reverse("campaigns:list")},
+            {"label": _("Structures without a référent"), "url": reverse("uncovered:list")},
+        ]
     if scope.is_platform_admin:
         entries.append({"label": _("Administration site"), "url": reverse("admin:index")})
     return entries

@@ -1,5 +1,10 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from reviews import views
 
 app_name = "reviews"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.table, name="table"),
+    path("export.csv", views.export, name="export"),
+]

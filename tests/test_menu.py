@@ -20,10 +20,19 @@ def menu_links(client, user) -> list[str]:
     return re.findall(r'href="([^"]+)"', menu)
 
 
-@pytest.mark.parametrize("person", ["agent", "director"])
-def test_staff_and_directors_see_mes_referents_only(client, request, person, db):
-    links = menu_links(client, request.getfixturevalue(person))
-    assert links == [reverse("referents:mine")]
+DIRECTOR_ENTRIES = [
+    reverse("reviews:table"),
+    reverse("campaigns:list"),
+    reverse("uncovered:list"),
+]
+
+
+def test_staff_see_mes_referents_only(client, agent):
+    assert menu_links(client, agent) == [reverse("referents:mine")]
+
+
+def test_directors_see_their_review_entries_only(client, director):
+    assert menu_links(client, director) == [reverse("referents:mine"), *DIRECTOR_ENTRIES]
 
 
 @pytest.mark.parametrize("person", ["establishment_referent", "unit_referent"])
@@ -32,11 +41,13 @@ def test_referents_see_their_administration_entries(client, request, person, db)
     assert links[0] == reverse("referents:mine")
     for url in REFERENT_ENTRIES:
         assert url in links
+    for url in DIRECTOR_ENTRIES:
+        assert url not in links
     assert reverse("admin:index") not in links
 
 
 def test_platform_admins_also_see_the_administration_site(client, platform_admin):
     links = menu_links(client, platform_admin)
     assert reverse("admin:index") in links
-    for url in REFERENT_ENTRIES:
+    for url in REFERENT_ENTRIES + DIRECTOR_ENTRIES:
         assert url in links

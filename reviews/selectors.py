@@ -1,0 +1,197 @@
+"""Read queries of the review of habilitations ("Revue des habilitations").
+
+The table, its filters, its sort, the summary numbers and the CSV export all start from
+``review_rows``, so the screen and the file always agree. The status is computed in SQL (the
+same rule as ``Habilitation.status``) so that it can be filtered and sorted on.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import (
+    BooleanField,
+    Case,
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    OrderBy,
+    OuterRef,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
+from django.utils import timezone
+
+from accounts.models import Charter, CharterAcceptance, Habilitation
+from structures.models import Unit
+
+DORMANT_DAYS = 90
+ENDING_WITHIN_DAYS = (30, 60, 90)
+SUMMARY_ENDING_DAYS = 30
+
+ACTIVE, FUTURE, EXPIRED, ENDED = "active", "future", "expired", "ended"
+STATUSES = (ACTIVE, FUTURE, EXPIRED, ENDED)
+
+# Sort keys of the ``tri`` parameter: a leading "-" sorts in descending order. Ties are broken
+# by person then id, so that pages never overlap.
+SORT_FIELDS: dict[str, tuple[str, ...]] = {
+    "personne": ("user__last_name", "user__first_name"),
+    "profil": ("profile__order", "profile__name"),
+    "unite": ("establishment__name", "unit__name"),
+    "debut": ("start_date",),
+    "fin": ("end_date",),
+    "statut": ("status_order",),
+    "connexion": ("user__last_login",),
+}
+DEFAULT_SORT = "personne"
+SORTS = frozenset({*SORT_FIELDS, *(f"-{key}" for key in SORT_FIELDS)})
+
+
+def current_charter_id() -> int | None:
+    """The id of the charter version in force (one query), None when none is published."""
+    return (
+        Charter.objects.filter(published_at__lte=timezone.now())
+        .order_by("-version")
+        .values_list("pk", flat=True)
+        .first()
+    )
+
+
+def _status(today: datetime.date) -> Case:
+    return Case(
+        When(ended_at__isnull=False, then=Value(ENDED)),
+        When(start_date__gt=today, then=Value(FUTURE)),
+        When(end_date__lt=today, then=Value(EXPIRED)),
+        default=Value(ACTIVE),
+    )
+
+
+def _status_order(today: datetime.date) -> Case:
+    # The order people read the statuses in, not the alphabetical order of their codes.
+    return Case(
+        When(ended_at__isnull=False, then=Value(3)),
+        When(start_date__gt=today, then=Value(1)),
+        When(end_date__lt=today, then=Value(2)),
+        default=Value(0),
+        output_field=IntegerField(),
+    )
+
+
+def _charter_accepted(charter_id: int | None) -> Exists | Value:
+    if charter_id is None:
+        # Nothing to accept.
+        return Value(True, output_field=BooleanField())
+    return Exists(CharterAcceptance.objects.filter(user=OuterRef("user_id"), charter_id=charter_id))
+
+
+def _ending_within(today: datetime.date, days: int) -> Q:
+    return Q(
+        ended_at__isnull=True,
+        end_date__gte=today,
+        end_date__lte=today + datetime.timedelta(days=days),
+    )
+
+
+def _dormant(now: datetime.datetime) -> Q:
+    since = now - datetime.timedelta(days=DORMANT_DAYS)
+    return Q(user__last_login__isnull=True) | Q(user__last_login__lt=since)
+
+
+def review_rows(
+    habilitations: QuerySet[Habilitation], *, charter_id: int | None
+) -> QuerySet[Habilitation]:
+    """``habilitations`` (already limited to the scope) with ``review_status``,
+    ``status_order`` and ``charter_accepted`` annotations."""
+    today = timezone.localdate()
+    return habilitations.annotate(
+        review_status=_status(today),
+        status_order=_status_order(today),
+        charter_accepted=_charter_accepted(charter_id),
+    )
+
+
+def filter_rows(rows: QuerySet[Habilitation], filters: dict[str, Any]) -> QuerySet[Habilitation]:
+    """Apply the cleaned filters of ``ReviewFilterForm`` to ``review_rows``."""
+    today = timezone.localdate()
+    if filters.get("statut"):
+        rows = rows.filter(review_status=filters["statut"])
+    if filters.get("fin"):
+        rows = rows.filter(_ending_within(today, int(filters["fin"])))
+    if filters.get("profil"):
+        rows = rows.filter(profile=filters["profil"])
+    if filters.get("unite"):
+        rows = rows.filter(unit=filters["unite"])
+    if filters.get("dormant"):
+        rows = rows.filter(_dormant(timezone.now()))
+    if filters.get("bloque"):
+        rows = rows.filter(user__blocked_at__isnull=False)
+    if filters.get("charte"):
+        rows = rows.filter(charter_accepted=False)
+    return rows
+
+
+def sort_rows(rows: QuerySet[Habilitation], sort: str) -> QuerySet[Habilitation]:
+    """Order by a validated ``tri`` key (see ``SORTS``)."""
+    if sort not in SORTS:
+        sort = DEFAULT_SORT
+    descending = sort.startswith("-")
+    fields = SORT_FIELDS[sort.lstrip("-")]
+    # NULLs (no unit, never signed in) come first when ascending, on SQLite and PostgreSQL alike.
+    ordering: list[OrderBy] = [
+        F(name).desc(nulls_last=True) if descending else F(name).asc(nulls_first=True)
+        for name in fields
+    ]
+    return rows.order_by(
+        *ordering, "user__last_name", "user__first_name", "establishment__name", "pk"
+    )
+
+
+@dataclass(frozen=True)
+class Summary:
+    active: int
+    ending_soon: int
+    blocked_people: int
+    charter_pending_people: int
+    units_without_referent: int
+
+
+def summary(rows: QuerySet[Habilitation], establishment_ids: Iterable[int]) -> Summary:
+    """The numbers at the top of the table, for the selected establishments (two queries).
+
+    ``rows`` are the unfiltered ``review_rows`` of those establishments. People are counted once
+    however many active rights they hold.
+    """
+    today = timezone.localdate()
+    active = Q(review_status=ACTIVE)
+    numbers = rows.order_by().aggregate(
+        active=Count("pk", filter=active),
+        ending_soon=Count("pk", filter=_ending_within(today, SUMMARY_ENDING_DAYS)),
+        blocked_people=Count(
+            "user", distinct=True, filter=active & Q(user__blocked_at__isnull=False)
+        ),
+        charter_pending_people=Count(
+            "user", distinct=True, filter=active & Q(charter_accepted=False)
+        ),
+    )
+    return Summary(**numbers, units_without_referent=units_without_referent(establishment_ids))
+
+
+def units_without_referent(establishment_ids: Iterable[int]) -> int:
+    """Active units with no active référent of their own (their establishment's serve them),
+    by the same rule as ``accounts.selectors.referents_for``."""
+    own_referent = (
+        Habilitation.objects.active_on()
+        .referents()
+        .filter(unit=OuterRef("pk"), user__is_active=True)
+    )
+    return (
+        Unit.objects.filter(establishment_id__in=list(establishment_ids), is_active=True)
+        .exclude(Exists(own_referent))
+        .count()
+    )

@@ -1,0 +1,219 @@
+"""Structures sans référent: establishments and units that no référent of their own serves.
+
+An establishment is listed when it has no active référent on the establishment itself (unit
+référents manage their unit only). A unit is listed when it has no active référent of its own:
+its establishment's référents serve it then, if there are any (``establishment_covered``).
+Each row says when the structure's last référent right ended (the latest of its past référent
+habilitations, each ending at its end date or the day it was ended early, whichever came first),
+or that it never had one.
+
+Directors see their establishment(s); platform administrators choose a region first (there may
+be 100,000 establishments). Anybody else gets 404. The list is one SQL query per page (a UNION
+of establishments and units with subqueries), whatever its length.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable, Iterator
+
+from django import forms
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import (
+    BigIntegerField,
+    BooleanField,
+    CharField,
+    DateField,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
+from django.db.models.functions import Coalesce, Least, TruncDate
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from accounts.models import Habilitation
+from accounts.scope import Scope
+from core.context_processors import scope_of
+from core.csv import csv_response
+from referents.tree import page_links, page_url
+from structures.models import Establishment, Region, Unit
+
+PAGE_SIZE = 50
+
+
+class RegionForm(forms.Form):
+    region = forms.ModelChoiceField(
+        label=gettext_lazy("Region"),
+        queryset=Region.objects.order_by("name"),
+        to_field_name="code",
+        empty_label=gettext_lazy("Choose a region"),
+    )
+
+
+# --- The query
+
+
+def _last_referent_end(structure_filter: Q, on: datetime.date) -> Subquery:
+    """The day the structure's last past référent right ended, as a subquery."""
+    ended_on = Least(F("end_date"), Coalesce(TruncDate("ended_at"), F("end_date")))
+    past = (
+        Habilitation.objects.referents()
+        .filter(structure_filter)
+        .filter(Q(ended_at__isnull=False) | Q(end_date__lt=on))
+        .annotate(ended_on=ended_on)
+        .order_by("-ended_on")
+        .values("ended_on")[:1]
+    )
+    return Subquery(past, output_field=DateField())
+
+
+def uncovered_structures(establishments: QuerySet[Establishment], on: datetime.date) -> QuerySet:
+    """Rows (dicts) of the open establishments among ``establishments`` without an active
+    référent of their own, and of their open units without one, sorted by establishment then
+    unit (the establishment's own row first)."""
+    active = Habilitation.objects.active_on(on).referents().filter(user__is_active=True)
+    establishment_has_referent = Exists(
+        active.filter(establishment_id=OuterRef("pk"), unit__isnull=True)
+    )
+    establishment_rows = (
+        establishments.filter(is_active=True)
+        .alias(covered=establishment_has_referent)
+        .filter(covered=False)
+        .order_by()  # the models' default ordering is not allowed inside a UNION
+        .values(
+            establishment_pk=F("pk"),
+            establishment_name=F("name"),
+            finess_number=F("finess"),
+            rank=Value(0, output_field=IntegerField()),
+            unit_pk=Value(None, output_field=BigIntegerField()),
+            unit_name=Value("", output_field=CharField()),
+            establishment_covered=Value(False, output_field=BooleanField()),
+            last_end=_last_referent_end(Q(establishment_id=OuterRef("pk"), unit__isnull=True), on),
+        )
+    )
+    unit_rows = (
+        Unit.objects.filter(
+            is_active=True,
+            establishment__is_active=True,
+            establishment__in=establishments.values("pk"),
+        )
+        .alias(covered=Exists(active.filter(unit_id=OuterRef("pk"))))
+        .filter(covered=False)
+        .order_by()
+        .values(
+            establishment_pk=F("establishment_id"),
+            establishment_name=F("establishment__name"),
+            finess_number=F("establishment__finess"),
+            rank=Value(1, output_field=IntegerField()),
+            unit_pk=F("pk"),
+            unit_name=F("name"),
+            establishment_covered=Exists(
+                active.filter(establishment_id=OuterRef("establishment_id"), unit__isnull=True)
+            ),
+            last_end=_last_referent_end(Q(unit_id=OuterRef("pk")), on),
+        )
+    )
+    return establishment_rows.union(unit_rows, all=True).order_by(
+        "establishment_name", "establishment_pk", "rank", "unit_name", "unit_pk"
+    )
+
+
+# --- Access
+
+
+def _uncovered_scope(request: HttpRequest) -> Scope:
+    """The person's scope, or 404 when they review nothing (neither director nor admin)."""
+    scope = scope_of(request)
+    if not scope.reviews_anything:
+        raise Http404
+    return scope
+
+
+def _establishments(request: HttpRequest, scope: Scope) -> tuple[QuerySet | None, RegionForm]:
+    """The establishments to look at: a director's own, or the chosen region's (admins);
+    None while an administrator has not chosen a valid region."""
+    form = RegionForm(request.GET if "region" in request.GET else None)
+    if not scope.is_platform_admin:
+        return (
+            Establishment.objects.filter(pk__in=scope.reviewed_establishment_ids),
+            form,
+        )
+    if not form.is_valid():
+        return None, form
+    return Establishment.objects.filter(departement__region=form.cleaned_data["region"]), form
+
+
+# --- The views
+
+
+@login_required
+def uncovered_list(request: HttpRequest) -> HttpResponse:
+    """Structures sans référent."""
+    scope = _uncovered_scope(request)
+    establishments, form = _establishments(request, scope)
+    context: dict = {"form": form, "choose_region": scope.is_platform_admin, "page": None}
+    if establishments is not None:
+        rows = uncovered_structures(establishments, timezone.localdate())
+        page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+        params = {"region": form.cleaned_data["region"].code} if scope.is_platform_admin else {}
+        context.update(
+            page=page,
+            links=page_links(page, **params),
+            export_url=page_url(reverse("uncovered:export"), **params),
+            region=form.cleaned_data["region"] if scope.is_platform_admin else None,
+        )
+    return render(request, "reviews/uncovered/list.html", context)
+
+
+def _situation(row: dict) -> str:
+    if row["rank"] == 0:
+        return _("Establishment without a référent")
+    if row["establishment_covered"]:
+        return _("Unit served by its establishment’s référents")
+    return _("Unit without a référent, nor its establishment")
+
+
+def _export_rows(rows: Iterable[dict]) -> Iterator[list[object]]:
+    for row in rows:
+        yield [
+            row["establishment_name"],
+            row["finess_number"],
+            row["unit_name"],
+            _situation(row),
+            row["last_end"] if row["last_end"] else _("Never had one"),
+        ]
+
+
+@login_required
+def uncovered_export(request: HttpRequest) -> HttpResponse:
+    """The same list as a CSV file for French Excel (all pages)."""
+    scope = _uncovered_scope(request)
+    establishments, form = _establishments(request, scope)
+    if establishments is None:
+        # An administrator exports one region at a time, chosen on the list first.
+        return redirect("uncovered:list")
+    rows = uncovered_structures(establishments, timezone.localdate())
+    region = form.cleaned_data["region"].code if scope.is_platform_admin else ""
+    filename = f"structures-sans-referent{f'-{region}' if region else ''}"
+    return csv_response(
+        header=[
+            gettext_lazy("Establishment"),
+            gettext_lazy("FINESS number"),
+            gettext_lazy("Unit"),
+            gettext_lazy("Situation"),
+            gettext_lazy("Last référent right ended on"),
+        ],
+        rows=_export_rows(rows.iterator()),
+        filename=f"{filename}-{timezone.localdate():%Y-%m-%d}.csv",
+    )
