@@ -10,6 +10,7 @@ from accounts.models import (
     Habilitation,
     Profile,
     RateLimitHit,
+    ReminderSent,
     User,
 )
 
@@ -167,6 +168,23 @@ class RateLimitHitAdmin(admin.ModelAdmin):
     list_display = ["created_at", "scope", "key"]
     list_filter = ["scope"]
     search_fields = ["=key"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(ReminderSent)
+class ReminderSentAdmin(admin.ModelAdmin):
+    """What send_reminders sent: read-only, so that support can answer "did I get it?"."""
+
+    list_display = ["sent_at", "kind", "user", "step", "end_date"]
+    list_filter = ["kind", "step"]
+    search_fields = ["user__email", "user__last_name"]
+    list_select_related = ["user"]
+    date_hierarchy = "sent_at"
 
     def has_add_permission(self, request) -> bool:
         return False
