@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import datetime
 import itertools
-import threading
-from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import connection, connections
+from django.db import connection
 
 from accounts import services
 from accounts.models import AuditEvent, Habilitation, User
+from tests.concurrency import run_together
 from tests.factory import Factory, days, today
 
 pytestmark = [
@@ -31,23 +30,6 @@ def two_referents_and_a_right(reference_data):
     nurse = make.user()
     right = make.habilitation(nurse, hospital, start=today() - days(10), end=today() + days(20))
     return first, second, right
-
-
-def run_together(*actions):
-    """Run the actions in parallel threads, released at the same instant."""
-    barrier = threading.Barrier(len(actions))
-
-    def run(action):
-        try:
-            barrier.wait()
-            return action()
-        except ValidationError as error:
-            return error
-        finally:
-            connections.close_all()
-
-    with ThreadPoolExecutor(max_workers=len(actions)) as pool:
-        return list(pool.map(run, actions))
 
 
 def fresh(model, pk):

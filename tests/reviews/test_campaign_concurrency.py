@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import threading
-from concurrent.futures import ThreadPoolExecutor
-
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import connection, connections
+from django.db import connection
 
 from accounts.models import AuditEvent, Habilitation, User
 from reviews import services
 from reviews.models import ReviewCampaign, ReviewDecision
 from structures.models import Establishment
+from tests.concurrency import run_together
 from tests.factory import Factory
 
 pytestmark = [
@@ -31,22 +29,6 @@ def two_directors(reference_data):
     nurse = make.user()
     right = make.habilitation(nurse, hospital)
     return hospital, first, second, right
-
-
-def run_together(*actions):
-    barrier = threading.Barrier(len(actions))
-
-    def run(action):
-        try:
-            barrier.wait()
-            return action()
-        except ValidationError as error:
-            return error
-        finally:
-            connections.close_all()
-
-    with ThreadPoolExecutor(max_workers=len(actions)) as pool:
-        return list(pool.map(run, actions))
 
 
 def test_two_starts_at_once_open_one_campaign(two_directors):
