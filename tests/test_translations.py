@@ -7,13 +7,14 @@ from pathlib import Path
 LOCALE = Path(__file__).resolve().parent.parent / "locale"
 
 
-def po_entries(path: Path) -> list[tuple[str, str]]:
-    """(msgid, msgstr) of each non-plural entry, multi-line strings joined."""
+def po_entries(path: Path) -> list[tuple[str | None, str, str]]:
+    """(msgctxt, msgid, msgstr) of each non-plural entry, multi-line strings joined."""
     text = path.read_text(encoding="utf-8")
     entries = []
     for block in text.split("\n\n"):
         if "msgid_plural" in block or block.lstrip().startswith("#~"):
             continue
+        msgctxt = re.search(r'^msgctxt ((?:".*"\n?)+)', block, re.M)
         msgid = re.search(r'^msgid ((?:".*"\n?)+)', block, re.M)
         msgstr = re.search(r'^msgstr ((?:".*"\n?)+)', block, re.M)
         if not msgid or not msgstr:
@@ -23,8 +24,9 @@ def po_entries(path: Path) -> list[tuple[str, str]]:
             parts = re.findall(r'"(.*)"', chunk)
             return "".join(parts).encode().decode("unicode_escape").encode("latin-1").decode()
 
-        entries.append((join(msgid[1]), join(msgstr[1])))
-    return [(i, s) for i, s in entries if i]
+        context = join(msgctxt[1]) if msgctxt else None
+        entries.append((context, join(msgid[1]), join(msgstr[1])))
+    return [(c, i, s) for c, i, s in entries if i]
 
 
 def test_every_french_message_is_translated_and_compiled():
@@ -32,9 +34,13 @@ def test_every_french_message_is_translated_and_compiled():
     catalog = gettext.GNUTranslations((po.with_suffix(".mo")).open("rb"))
     entries = po_entries(po)
     assert len(entries) > 100
-    untranslated = [msgid for msgid, msgstr in entries if not msgstr]
+    untranslated = [msgid for _context, msgid, msgstr in entries if not msgstr]
     assert not untranslated
-    stale = [msgid for msgid, msgstr in entries if catalog.gettext(msgid) != msgstr]
+    stale = [
+        msgid
+        for context, msgid, msgstr in entries
+        if (catalog.pgettext(context, msgid) if context else catalog.gettext(msgid)) != msgstr
+    ]
     assert not stale, "run `make messages`: the .mo file is older than the .po file"
     assert "#, fuzzy\n" not in po.read_text(encoding="utf-8").split("\n\n", 1)[1]
 

@@ -79,7 +79,7 @@ def test_only_one_open_campaign_per_establishment(client, director, hospital, ca
     response = client.post(START, {"establishment": hospital.pk})
     assert response.status_code == 400
     assert ReviewCampaign.objects.count() == 1
-    assert "already open" in response.content.decode()
+    assert "déjà en cours" in response.content.decode()  # French first
     with pytest.raises(IntegrityError), transaction.atomic():
         ReviewCampaign.objects.create(
             establishment=hospital, started_by=director, snapshot_date=today()
