@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from urllib.parse import urlencode
 
@@ -30,6 +31,27 @@ CHARTER_EXEMPT_VIEWS = frozenset(
 )
 
 
+# The last-activity time is written at most once a minute, not on every request.
+_ACTIVITY_RESOLUTION = 60
+
+
+def _idle_for_too_long(request: HttpRequest) -> bool:
+    """True when the session saw no request for SESSION_IDLE_TIMEOUT seconds."""
+    now = int(time.time())
+    last_seen = request.session.get("last_seen")
+    if isinstance(last_seen, int) and now - last_seen > settings.SESSION_IDLE_TIMEOUT:
+        return True
+    if not isinstance(last_seen, int) or now - last_seen >= _ACTIVITY_RESOLUTION:
+        request.session["last_seen"] = now
+    return False
+
+
+def remember_activity_at_sign_in(sender, request, user, **kwargs) -> None:
+    """Start the idle clock when the session is created (connected in AccountsConfig.ready)."""
+    if request is not None and hasattr(request, "session"):
+        request.session["last_seen"] = int(time.time())
+
+
 class AccountChecksMiddleware:
     """Sign out people who may no longer use the platform; keep the others at the charter.
 
@@ -56,7 +78,7 @@ class AccountChecksMiddleware:
                 # inactive since): end it rather than leave it lying around.
                 return self._sign_out(request)
             return None
-        if not user.is_active or user.is_blocked:
+        if not user.is_active or user.is_blocked or _idle_for_too_long(request):
             return self._sign_out(request)
         return self._charter_gate(request)
 

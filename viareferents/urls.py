@@ -3,9 +3,12 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 
 import core.converters  # noqa: F401  (registers <id:...>)
+from core import views as core_views
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="referents:mine"), name="home"),
+    path("healthz", core_views.healthz, name="healthz"),
+    path("readyz", core_views.readyz, name="readyz"),
     path("", include("accounts.urls")),
     path("charte/", include("accounts.charter_urls")),
     path("referents/", include("referents.urls")),
