@@ -73,6 +73,24 @@ def max_end_date(habilitation: Habilitation) -> datetime.date:
     return base + datetime.timedelta(days=settings.HABILITATION_MAX_EXTENSION_DAYS)
 
 
+def _check_extension_limit(habilitation: Habilitation, end_date: datetime.date) -> None:
+    """Extending (or modifying) may move the end by HABILITATION_MAX_EXTENSION_DAYS at most."""
+    limit = max_end_date(habilitation)
+    if end_date > limit:
+        raise ValidationError(
+            {
+                "end_date": _(
+                    "A right can be extended by %(days)s days at most at a time: choose "
+                    "%(limit)s or earlier."
+                )
+            },
+            params={
+                "days": settings.HABILITATION_MAX_EXTENSION_DAYS,
+                "limit": date_format(limit, "SHORT_DATE_FORMAT"),
+            },
+        )
+
+
 def default_end_date(start_date: datetime.date) -> datetime.date:
     return start_date + datetime.timedelta(days=settings.HABILITATION_DEFAULT_DAYS)
 
@@ -222,8 +240,12 @@ def habilitation_grant(
     start_date = start_date or timezone.localdate()
     end_date = end_date or default_end_date(start_date)
     _check_dates(start_date, end_date)
-    _check_structure(establishment, unit)
     with transaction.atomic():
+        if unit is not None:
+            # Locked, so that a deactivation running at the same time waits for this grant
+            # (unit_deactivate refuses a unit with open rights) or is seen by it.
+            unit = Unit.objects.select_for_update().get(pk=unit.pk)
+        _check_structure(establishment, unit)
         user = _lock_user(user)
         _check_no_duplicate(
             user=user,
@@ -349,20 +371,7 @@ def habilitation_extend(
             raise ValidationError(
                 {"end_date": _("The new end date must be after the current end date.")}
             )
-        limit = max_end_date(habilitation)
-        if end_date > limit:
-            raise ValidationError(
-                {
-                    "end_date": _(
-                        "A right can be extended by %(days)s days at most at a time: choose "
-                        "%(limit)s or earlier."
-                    )
-                },
-                params={
-                    "days": settings.HABILITATION_MAX_EXTENSION_DAYS,
-                    "limit": date_format(limit, "SHORT_DATE_FORMAT"),
-                },
-            )
+        _check_extension_limit(habilitation, end_date)
         before = habilitation_snapshot(habilitation)
         habilitation.end_date = end_date
         habilitation.save(update_fields=["end_date"])
@@ -416,19 +425,8 @@ def habilitation_modify(
         _check_dates(start_date, end_date)
         if unit is not None and not unit.is_active:
             raise ValidationError({"unit": _("This unit is deactivated.")})
-        if end_date > habilitation.end_date and end_date > max_end_date(habilitation):
-            raise ValidationError(
-                {
-                    "end_date": _(
-                        "A right can be extended by %(days)s days at most at a time: choose "
-                        "%(limit)s or earlier."
-                    )
-                },
-                params={
-                    "days": settings.HABILITATION_MAX_EXTENSION_DAYS,
-                    "limit": date_format(max_end_date(habilitation), "SHORT_DATE_FORMAT"),
-                },
-            )
+        if end_date > habilitation.end_date:
+            _check_extension_limit(habilitation, end_date)
         _check_no_duplicate(
             user=habilitation.user,
             profile=profile,
