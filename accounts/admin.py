@@ -132,7 +132,7 @@ class CharterAcceptanceAdmin(admin.ModelAdmin):
 class AuditEventAdmin(admin.ModelAdmin):
     list_display = ["created_at", "action", "actor", "target_user", "establishment", "ip_address"]
     list_filter = ["action"]
-    search_fields = ["actor__email", "target_user__email", "=establishment__finess"]
+    search_fields = ["actor__email", "target_user__email", "=establishment__finess", "=request_id"]
     list_select_related = ["actor", "target_user", "establishment"]
     date_hierarchy = "created_at"
 

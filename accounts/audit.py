@@ -7,6 +7,7 @@ from typing import Any
 from django.http import HttpRequest
 
 from accounts.models import AuditEvent, User
+from core.request_log import current_request_id
 from structures.models import Establishment, Unit
 
 
@@ -39,4 +40,5 @@ def record(
         before=before,
         after=after,
         ip_address=client_ip(request),
+        request_id=current_request_id.get(),
     )

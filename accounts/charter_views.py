@@ -25,9 +25,13 @@ PER_PAGE = 50
 
 
 def _next_url(request: HttpRequest) -> str:
-    """Where to go after accepting: the page first asked, if it is one of ours."""
+    """Where to go after accepting: the page first asked, if it is one of ours.
+
+    Only a path (the middleware sends ``get_full_path()``): ``redirect()`` would take a bare
+    word such as "7" for a URL name, and fail on it.
+    """
     wanted = request.POST.get("next") or request.GET.get("next") or ""
-    if url_has_allowed_host_and_scheme(
+    if wanted.startswith("/") and url_has_allowed_host_and_scheme(
         wanted, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
         return wanted

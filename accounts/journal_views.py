@@ -29,6 +29,7 @@ from accounts.models import AuditEvent, Habilitation, User, start_of_day_after
 from accounts.scope import Scope
 from core.context_processors import scope_of
 from core.csv import csv_response
+from core.forms import DateField
 from referents.tree import page_links, page_url
 from structures.models import Establishment, Unit
 
@@ -57,12 +58,12 @@ class JournalFilterForm(forms.Form):
         max_length=200,
         help_text=gettext_lazy("Name or e-mail address"),
     )
-    date_from = forms.DateField(
+    date_from = DateField(
         label=gettext_lazy("From"),
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
-    date_to = forms.DateField(
+    date_to = DateField(
         label=gettext_lazy("To"),
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
@@ -269,6 +270,7 @@ def _csv_rows(events: Iterable[AuditEvent]) -> Iterator[list[object]]:
             event.establishment.finess if event.establishment else "",
             event.unit.name if event.unit else "",
             changes,
+            event.request_id,
         ]
 
 
@@ -283,6 +285,8 @@ _CSV_HEADER = [
     gettext_lazy("FINESS number"),
     gettext_lazy("Unit"),
     gettext_lazy("Changes"),
+    # Ties the event to the request's log line (empty for scheduled commands).
+    gettext_lazy("Request ID"),
 ]
 
 

@@ -77,6 +77,10 @@ class User(AbstractBaseUser, PermissionsMixin):
         ordering = ["last_name", "first_name"]
         verbose_name = _("user")
         verbose_name_plural = _("users")
+        indexes = [
+            # Lists of people sorted by name read the first page from this index.
+            models.Index(fields=["last_name", "first_name", "id"], name="user_name_order"),
+        ]
         constraints = [
             # Addresses are stored lower-cased, so the unique index is case-insensitive.
             models.CheckConstraint(condition=Q(email=Lower("email")), name="user_email_lowercase"),
@@ -275,6 +279,14 @@ class Habilitation(models.Model):
         indexes = [
             models.Index(fields=["establishment", "profile"], name="habilitation_est_profile"),
             models.Index(fields=["unit", "profile"], name="habilitation_unit_profile"),
+            # Who holds a right in an establishment (accounts list: filter, count, exists).
+            models.Index(fields=["establishment", "user"], name="habilitation_est_user"),
+            # The référents and directors of a whole establishment, without its units' rights.
+            models.Index(
+                fields=["establishment", "profile"],
+                condition=Q(unit__isnull=True),
+                name="habilitation_est_root_profile",
+            ),
             models.Index(fields=["end_date"], name="habilitation_end_date"),
         ]
 
@@ -443,6 +455,9 @@ class AuditEvent(models.Model):
     before = models.JSONField(_("before"), null=True, blank=True)
     after = models.JSONField(_("after"), null=True, blank=True)
     ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    # The id of the request that made the change (its log line, its X-Request-ID header);
+    # empty for management commands.
+    request_id = models.CharField(_("request ID"), max_length=64, blank=True, default="")
 
     objects = AuditEventQuerySet.as_manager()
 

@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Habilitation, Profile
 from accounts.scope import Scope
 from accounts.services import default_end_date, max_end_date
-from core.forms import IdModelChoiceField
+from core.forms import DateField, IdModelChoiceField
 from structures.models import Establishment, Unit
 
 
@@ -66,8 +66,8 @@ class HabilitationGrantForm(forms.Form):
         label=_("Profile"), queryset=Profile.objects.all(), empty_label=_("Choose a profile")
     )
     structure = forms.ChoiceField(label=_("Structure"))
-    start_date = forms.DateField(label=_("Start date"), widget=DateInput())
-    end_date = forms.DateField(
+    start_date = DateField(label=_("Start date"), widget=DateInput())
+    end_date = DateField(
         label=_("End date"),
         required=False,
         widget=DateInput(),
@@ -76,10 +76,23 @@ class HabilitationGrantForm(forms.Form):
 
     def __init__(self, *args, scope: Scope, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["structure"].choices = [
-            ("", _("Choose a structure")),
-            *structure_choices(scope),
-        ]
+        self.by_finess = scope.is_platform_admin
+        if self.by_finess:
+            # Every establishment of the country would make a list of 400,000 structures:
+            # platform administrators name the establishment by its FINESS number instead.
+            self.fields["structure"] = forms.CharField(
+                label=_("Establishment (FINESS number)"),
+                max_length=20,
+                help_text=_(
+                    "The right covers the whole establishment; to limit it to a unit, modify "
+                    "it afterwards on the person's page."
+                ),
+            )
+        else:
+            self.fields["structure"].choices = [
+                ("", _("Choose a structure")),
+                *structure_choices(scope),
+            ]
         today = timezone.localdate()
         self.fields["start_date"].initial = today
         self.fields["end_date"].initial = default_end_date(today)
@@ -92,7 +105,14 @@ class HabilitationGrantForm(forms.Form):
         end = cleaned.get("end_date")
         if start and end and end < start:
             self.add_error("end_date", _("The end date must be on or after the start date."))
-        if cleaned.get("structure"):
+        if cleaned.get("structure") and self.by_finess:
+            number = cleaned["structure"].strip().upper()
+            establishment = Establishment.objects.filter(finess=number, is_active=True).first()
+            if establishment is None:
+                self.add_error("structure", _("No open establishment has this FINESS number."))
+            else:
+                cleaned["establishment"], cleaned["unit"] = establishment, None
+        elif cleaned.get("structure"):
             resolved = resolve_structure(cleaned["structure"])
             if resolved is None:
                 self.add_error("structure", _("Choose a structure from the list."))
@@ -131,7 +151,7 @@ class AccountCreateForm(HabilitationGrantForm):
 
 
 class HabilitationExtendForm(forms.Form):
-    end_date = forms.DateField(label=_("New end date"), widget=DateInput())
+    end_date = DateField(label=_("New end date"), widget=DateInput())
 
     def __init__(self, *args, habilitation: Habilitation, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -148,8 +168,8 @@ class HabilitationModifyForm(forms.Form):
     unit = IdModelChoiceField(
         label=_("Unit"), queryset=Unit.objects.none(), required=False, empty_label=None
     )
-    start_date = forms.DateField(label=_("Start date"), widget=DateInput())
-    end_date = forms.DateField(label=_("End date"), widget=DateInput())
+    start_date = DateField(label=_("Start date"), widget=DateInput())
+    end_date = DateField(label=_("End date"), widget=DateInput())
 
     def __init__(self, *args, habilitation: Habilitation, scope: Scope, **kwargs) -> None:
         kwargs.setdefault(

@@ -34,6 +34,7 @@ from accounts.referent_forms import (
 )
 from accounts.scope import Scope
 from core.context_processors import scope_of
+from core.paging import CountedPaginator
 from referents.tree import page_links
 from structures.finess import fold
 
@@ -159,8 +160,14 @@ def people(request: HttpRequest) -> HttpResponse:
         .prefetch_related(Prefetch("habilitations", _rights_in_scope(scope), to_attr="rights"))
         .order_by(F("last_name").asc(), "first_name", "pk")
     )
-    page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
     params = {k: v for k, v in filters.items() if v}
+    if params or scope.is_platform_admin:
+        paginator = Paginator(queryset, PAGE_SIZE)
+    else:
+        # Unfiltered: the same people, counted from the rights' (establishment, person) index.
+        in_scope = scope.habilitations().values("user_id").distinct()
+        paginator = CountedPaginator(queryset, PAGE_SIZE, in_scope.count)
+    page = paginator.get_page(request.GET.get("page"))
     return render(
         request,
         "accounts/referent/people.html",

@@ -10,6 +10,7 @@ pagination only ever contain what the person may see, and out-of-scope objects a
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
@@ -48,6 +49,13 @@ class Scope:
                 "profile__reviews_habilitations",
             )
         )
+        return cls.from_rights(rows)
+
+    @classmethod
+    def from_rights(cls, rows: Iterable[tuple[int, int | None, bool, bool]]) -> Scope:
+        """The scope given by active rights: (establishment id, unit id or None, administers
+        accounts, reviews habilitations), for a person who is not a platform administrator.
+        Pages that load the person's active rights anyway build the scope from them."""
         establishments: set[int] = set()
         units: dict[int, int] = {}
         reviewed: set[int] = set()

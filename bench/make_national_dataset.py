@@ -341,8 +341,7 @@ class World:
             user_id = self.person()
             places = [est_id]
             extra = rng.choices((0, 1, 2), (80, 15, 5))[0]
-            for _ in range(extra):
-                places.append(rng.choice(active_est))
+            places.extend(rng.choice(active_est) for _ in range(extra))
             for place in places:
                 units = self.est_units[place - 1]
                 unit = rng.choice(units) if units and rng.random() < 0.7 else None
@@ -434,7 +433,7 @@ def write(world: World, timer: Timer) -> None:
             "id, finess, name, long_name, address, postcode, city, finess_phone, category_code, "
             "category_label, sector, is_active, search_text, departement_id, legal_entity_id, "
             "closed_on, address_extra, siret, phone, email, website, description, access_info",
-            [row + ("", "", "", "", "", "", "") for row in world.establishments],
+            [(*row, "", "", "", "", "", "", "") for row in world.establishments],
         )
         copy_rows(
             cursor,
@@ -448,7 +447,7 @@ def write(world: World, timer: Timer) -> None:
             "accounts_user",
             "id, password, is_superuser, email, last_name, first_name, is_staff, date_joined, "
             "phone, job_title, is_active, blocked_reason, failed_login_count, session_version",
-            [row + ("", "", True, "", 0, 0) for row in world.users],
+            [(*row, "", "", True, "", 0, 0) for row in world.users],
         )
         cursor.execute(
             "INSERT INTO accounts_charter (id, version, title, body, published_at) VALUES "

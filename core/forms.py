@@ -1,5 +1,6 @@
 """Form fields shared by the apps."""
 
+import datetime
 import re
 
 from django import forms
@@ -31,3 +32,21 @@ class IdModelMultipleChoiceField(forms.ModelMultipleChoiceField):
                     params={"pk": pk},
                 )
         return super()._check_values(value)
+
+
+class DateField(forms.DateField):
+    """A DateField refusing, as invalid dates, days too far off to compute with.
+
+    Python's dates stop at 9999-12-31: a default end one year after 9999-12-31, or the day
+    after it, or 0001-01-01 turned into UTC, would overflow (a 500). No right and no audit
+    event is dated outside these years.
+    """
+
+    first_day = datetime.date(1900, 1, 1)
+    last_day = datetime.date(2999, 12, 31)
+
+    def to_python(self, value):
+        day = super().to_python(value)
+        if day is not None and not self.first_day <= day <= self.last_day:
+            raise ValidationError(self.error_messages["invalid"], code="invalid")
+        return day

@@ -1,9 +1,17 @@
-"""Probes for the load balancer: /healthz (the process answers) and /readyz (it can serve)."""
+"""Probes for the load balancer (/healthz, /readyz) and the server error pages."""
 
-from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
+import sys
+
+from django.conf import settings
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, InterfaceError, OperationalError, connections
 from django.db.migrations.executor import MigrationExecutor
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseServerError, JsonResponse
+from django.template import loader
 from django.views.decorators.cache import never_cache
+
+# Errors of a database that cannot be reached or lost the connection: waiting is the only cure.
+DATABASE_UNAVAILABLE_ERRORS = (OperationalError, InterfaceError)
+RETRY_AFTER_SECONDS = 30
 
 
 @never_cache
@@ -26,3 +34,21 @@ def readyz(request: HttpRequest) -> JsonResponse:
     if pending:
         return JsonResponse({"status": "migrations pending", "database": True}, status=503)
     return JsonResponse({"status": "ok", "database": True})
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """handler500: 503 "try again shortly" when the database is unavailable, else the 500 page.
+
+    Django calls it inside the ``except`` block of the failed request (with DEBUG off), so
+    ``sys.exc_info()`` is the error. The pages render without the request: the context
+    processors read ``request.user``, which needs the database.
+    """
+    context = {
+        "request_id": getattr(request, "request_id", ""),
+        "support_email": settings.SUPPORT_EMAIL,
+    }
+    if isinstance(sys.exc_info()[1], DATABASE_UNAVAILABLE_ERRORS):
+        response = HttpResponse(loader.render_to_string("503.html", context), status=503)
+        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return response
+    return HttpResponseServerError(loader.render_to_string("500.html", context))

@@ -17,20 +17,37 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 
 from accounts.models import Habilitation
+from accounts.scope import Scope
 from accounts.selectors import ReferentLookup, referents_for, referents_for_many
+from core.converters import parse_id
 from referents import mail, tree
 from structures import selectors
 from structures.models import Departement, Establishment, Region, Sector, Unit
 
 
 def _own_structures(request: HttpRequest) -> list[Establishment | Unit]:
-    """The person's active structures, each once: a unit, or an establishment as a whole."""
-    habilitations = (
+    """The person's active structures, each once: a unit, or an establishment as a whole.
+
+    The same rows give the person's scope (the Administration menu), so the page does not
+    query the rights a second time.
+    """
+    habilitations = list(
         Habilitation.objects.active_on()
         .filter(user=request.user)
-        .select_related("establishment__departement__region", "unit")
+        .select_related("establishment__departement__region", "unit", "profile")
+        .only(*OWN_STRUCTURE_FIELDS)
         .order_by("establishment__name", "unit__name")
     )
+    if not request.user.is_platform_admin:
+        request._scope = Scope.from_rights(
+            (
+                h.establishment_id,
+                h.unit_id,
+                h.profile.administers_accounts,
+                h.profile.reviews_habilitations,
+            )
+            for h in habilitations
+        )
     structures: dict[tuple[int, int | None], Establishment | Unit] = {}
     for habilitation in habilitations:
         key = (habilitation.establishment_id, habilitation.unit_id)
@@ -42,6 +59,31 @@ def _own_structures(request: HttpRequest) -> list[Establishment | Unit]:
         else:
             structures[key] = habilitation.establishment
     return list(structures.values())
+
+
+# What the lookup pages show of an establishment (and need to find its support desk).
+LOOKUP_ESTABLISHMENT_FIELDS = (
+    "establishment__name",
+    "establishment__finess",
+    "establishment__city",
+    "establishment__departement__code",
+    "establishment__departement__name",
+    "establishment__departement__region__code",
+    "establishment__departement__region__name",
+    "establishment__departement__region__support_name",
+    "establishment__departement__region__support_email",
+    "establishment__departement__region__support_url",
+    "establishment__departement__region__support_phone",
+)
+OWN_STRUCTURE_FIELDS = (
+    "establishment_id",
+    "unit_id",
+    "profile__administers_accounts",
+    "profile__reviews_habilitations",
+    *LOOKUP_ESTABLISHMENT_FIELDS,
+    "unit__name",
+    "unit__establishment_id",
+)
 
 
 @login_required
@@ -97,7 +139,11 @@ def _detail_url(lookup: ReferentLookup) -> str:
 def establishment_referents(request: HttpRequest, pk: int) -> HttpResponse:
     """Liste des référents ViaTrajectoire identifiés, for an establishment (or the escalation)."""
     establishment = get_object_or_404(
-        Establishment.objects.select_related("departement__region"), pk=pk, is_active=True
+        Establishment.objects.select_related("departement__region").only(
+            *(name.removeprefix("establishment__") for name in LOOKUP_ESTABLISHMENT_FIELDS)
+        ),
+        pk=pk,
+        is_active=True,
     )
     return _identified(request, referents_for(establishment))
 
@@ -106,7 +152,9 @@ def establishment_referents(request: HttpRequest, pk: int) -> HttpResponse:
 def unit_referents(request: HttpRequest, pk: int) -> HttpResponse:
     """Liste des référents ViaTrajectoire identifiés, for a unit (or the escalation)."""
     unit = get_object_or_404(
-        Unit.objects.select_related("establishment__departement__region"),
+        Unit.objects.select_related("establishment__departement__region").only(
+            "name", "establishment_id", *LOOKUP_ESTABLISHMENT_FIELDS
+        ),
         pk=pk,
         is_active=True,
         establishment__is_active=True,
@@ -182,7 +230,7 @@ def _open_path(
     """The open nodes, from the deepest one given: each implies its ancestors."""
     establishment = departement = region = None
     if pk := request.GET.get("etablissement", ""):
-        if not pk.isdigit():
+        if parse_id(pk) is None:
             raise Http404
         establishment = get_object_or_404(
             Establishment.objects.select_related("departement__region"), pk=pk, is_active=True
@@ -212,7 +260,7 @@ def tree_children(request: HttpRequest, kind: str, key: str) -> HttpResponse:
         departement = get_object_or_404(Departement.objects.select_related("region"), code=key)
         parent = tree.departement_node(departement, sector, expanded=True)
         tree.departement_children(parent, departement, sector, page)
-    elif kind == "etablissement" and key.isdigit():
+    elif kind == "etablissement" and parse_id(key) is not None:
         establishment = get_object_or_404(
             Establishment.objects.select_related("departement"), pk=key, is_active=True
         )

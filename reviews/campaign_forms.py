@@ -9,6 +9,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from accounts.scope import Scope
+from core.converters import parse_id
 from core.forms import IdModelChoiceField
 from reviews.models import ReviewDecision
 from reviews.services import DecisionChange
@@ -89,8 +90,6 @@ class DecisionPageForm(forms.Form):
 def submitted_ids(data: Any, decisions: QuerySet[ReviewDecision], limit: int) -> list[int]:
     """The ids of the campaign's rows present in a submitted page (at most ``limit``)."""
     ids = [
-        int(key[8:])
-        for key in data
-        if key.startswith("version_") and key[8:].isdigit() and len(key) <= 8 + 18
+        pk for key in data if key.startswith("version_") and (pk := parse_id(key[8:])) is not None
     ]
     return list(decisions.filter(pk__in=ids[:limit]).values_list("pk", flat=True))

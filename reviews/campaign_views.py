@@ -27,6 +27,7 @@ from django.views.decorators.http import require_POST
 from accounts.models import Habilitation
 from accounts.scope import Scope
 from core.context_processors import scope_of
+from core.converters import parse_id
 from core.csv import csv_response
 from referents.tree import page_links
 from reviews import services
@@ -216,7 +217,7 @@ def _list_page(request: HttpRequest, scope: Scope, start_form: CampaignStartForm
         .order_by(F("closed_at").desc(nulls_first=True), "-started_at", "-pk")
     )
     establishment = request.GET.get("etablissement", "")
-    if establishment.isdigit() and len(establishment) <= 18:
+    if parse_id(establishment) is not None:
         campaigns = campaigns.filter(establishment_id=int(establishment))
     else:
         establishment = ""

@@ -186,7 +186,7 @@ def table(request: HttpRequest) -> HttpResponse:
         return _choose_establishment(request)
     form = _form(request, selection)
     rows = _rows(scope, selection)
-    summary = selectors.summary(rows, selection.ids)
+    summary = selectors.summary_for_page(rows, selection.ids)
     page = None
     links: dict[str, str] = {}
     headers: list[dict[str, str]] = []

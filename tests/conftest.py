@@ -9,8 +9,15 @@ from __future__ import annotations
 import importlib
 
 import pytest
+from django.core.cache import cache
 
 from tests.factory import Factory
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    # Nothing cached by one test (a review summary) may show in another.
+    cache.clear()
 
 
 @pytest.fixture(autouse=True)

@@ -37,6 +37,19 @@ def test_probes_are_not_redirected_to_https(client, db, settings):
     assert client.get(reverse("accounts:sign_in")).status_code == 301
 
 
+def test_behind_the_tls_proxy_only_plain_http_pages_are_redirected(client, agent, settings):
+    settings.SECURE_SSL_REDIRECT = True
+    settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    client.force_login(agent)
+    url = reverse("referents:list") + "?q=toulouse"
+    response = client.get(url)
+    assert response.status_code == 301
+    assert response["Location"] == f"https://testserver{url}"
+    assert client.get(url, headers={"X-Forwarded-Proto": "https"}).status_code == 200
+    assert client.get("/healthz").status_code == 200
+    assert client.get("/readyz").status_code == 200
+
+
 @pytest.mark.parametrize(
     "url",
     [

@@ -48,6 +48,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: every answer, HTTPS redirects and static files included, gets an id and a log line.
+    "core.request_log.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "core.middleware.ContentSecurityPolicyMiddleware",
     "core.middleware.RejectNullCharactersMiddleware",
@@ -91,11 +93,52 @@ DATABASES = {
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    _pg_options = DATABASES["default"].setdefault("OPTIONS", {})
+    # Parallel query and JIT compilation pay off for reports, not for a web page's small
+    # queries: starting workers or compiling cost more than the query (docs/benchmarks.md).
+    _pg_options.setdefault(
+        "options",
+        f"-c max_parallel_workers_per_gather={env.int('PG_PARALLEL_WORKERS', default=0)} "
+        "-c jit=off",
+    )
+    # Server-side binding lets psycopg prepare repeated statements (no planning per request).
+    # Needs a direct connection or a pooler that keeps prepared statements (PgBouncer >= 1.21).
+    if env.bool("DB_SERVER_SIDE_BINDING", default=False):
+        _pg_options["server_side_binding"] = True
     # Tests build their own database named after this one (test_<name>).
     DATABASES["default"].setdefault("TEST", {})["NAME"] = env.str(
         "TEST_DATABASE_NAME", default=f"test_{DATABASES['default']['NAME']}"
     )
+    # A database host that does not answer at all gives the 503 page within seconds, instead
+    # of holding the worker until the system's TCP timeout (?connect_timeout=N overrides it).
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 5)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Cache: this process's memory by default; a Redis server shared by the application servers
+# with CACHE_URL=redis://host:6379/0. Nothing shared between servers may live in a per-process
+# cache: rate limits are in the database, and so are sessions, read through the cache only when
+# it is Redis (shared, so never stale; a flushed cache loses no session).
+_CACHE_URL = env.str("CACHE_URL", default="") or "locmemcache://"
+_REDIS_CACHE = _CACHE_URL.startswith(("redis://", "rediss://"))
+CACHES = {
+    "default": env.cache_url_config(
+        _CACHE_URL,
+        # django-environ would pick django-redis if it were installed; Django's own backend
+        # needs only the redis package.
+        backend="django.core.cache.backends.redis.RedisCache" if _REDIS_CACHE else None,
+    )
+}
+# Sessions are read through Redis only when asked (SESSIONS_IN_CACHE=true): it saves one
+# small query per page (docs/benchmarks.md), but Django's Redis backend fails every request
+# with a session while Redis does not answer, where the database alone keeps working.
+SESSIONS_IN_CACHE = env.bool("SESSIONS_IN_CACHE", default=False)
+if SESSIONS_IN_CACHE and not _REDIS_CACHE:
+    raise ImproperlyConfigured("SESSIONS_IN_CACHE needs a shared cache: set CACHE_URL=redis://…")
+SESSION_ENGINE = (
+    "django.contrib.sessions.backends.cached_db"
+    if SESSIONS_IN_CACHE
+    else "django.contrib.sessions.backends.db"
+)
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = ["accounts.backends.AccountBackend"]
@@ -192,9 +235,29 @@ if env.bool("BEHIND_TLS_PROXY", default=not DEBUG):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
 
+# Logs go to standard output: JSON in production (one object per line, tracebacks included,
+# with the request id), readable text in development. Each request writes one line on
+# "viareferents.request" (core.request_log).
+LOG_FORMAT = env.str("LOG_FORMAT", default="text" if DEBUG else "json")
+if LOG_FORMAT not in ("json", "text"):
+    raise ImproperlyConfigured("LOG_FORMAT must be json or text.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {
+        "json": {"()": "core.request_log.JsonFormatter"},
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "stream": "ext://sys.stdout",
+            "formatter": LOG_FORMAT,
+        }
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    "loggers": {
+        # Django's default handlers would print its errors a second time, in another format.
+        "django": {"handlers": [], "level": "INFO"},
+    },
 }

@@ -23,3 +23,6 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]
+
+# 503 with Retry-After while the database is unreachable, the 500 page otherwise.
+handler500 = core_views.server_error

@@ -164,3 +164,30 @@ def test_anonymous_is_sent_to_sign_in(client):
     response = client.post(URL, {})
     assert response.status_code == 302
     assert reverse("accounts:sign_in") in response["Location"]
+
+
+def test_a_platform_admin_names_the_establishment_by_its_finess_number(
+    client, platform_admin, hospital, other_hospital, nurse_pk, django_capture_on_commit_callbacks
+):
+    client.force_login(platform_admin)
+    page = client.get(URL).content.decode()
+    # No list of every structure of the country: a FINESS number field instead.
+    assert other_hospital.name not in page
+    assert 'name="structure" maxlength="20"' in page
+    response = post(
+        client,
+        form_data(f" {hospital.finess.lower()} ", profile=nurse_pk),
+        django_capture_on_commit_callbacks,
+    )
+    assert response.status_code == 302
+    habilitation = Habilitation.objects.get(user__email="anne.leroy@example.test")
+    assert (habilitation.establishment, habilitation.unit) == (hospital, None)
+
+
+@pytest.mark.parametrize("number", ["310000000", "not a number", "e:1"])
+def test_an_unknown_finess_number_is_a_clear_error(client, platform_admin, nurse_pk, number):
+    client.force_login(platform_admin)
+    response = client.post(URL, form_data(number, profile=nurse_pk))
+    assert response.status_code == 200
+    assert response.context["form"].has_error("structure")
+    assert not User.objects.filter(email="anne.leroy@example.test").exists()

@@ -115,7 +115,7 @@ def test_a_person_with_rights_in_two_establishments_serves_only_where_referent(
 
 
 @pytest.mark.parametrize("size", [1, 40])
-def test_at_most_three_queries_whatever_the_size(make, size):
+def test_at_most_two_queries_whatever_the_size(make, size):
     establishments = [make.establishment() for _ in range(size)]
     for establishment in establishments:
         unit = make.unit(establishment)
@@ -127,14 +127,14 @@ def test_at_most_three_queries_whatever_the_size(make, size):
     with CaptureQueriesContext(connection) as queries:
         lookup = referents_for(unit)
     assert lookup.escalation is not None
-    assert len(queries) <= 3
+    assert len(queries) <= 2
     establishment = Establishment.objects.get(pk=establishments[-1].pk)
     with CaptureQueriesContext(connection) as queries:
         referents_for(establishment)
-    assert len(queries) <= 3
+    assert len(queries) <= 2
 
 
-def test_many_structures_at_once_in_three_queries_each_answered_like_alone(
+def test_many_structures_at_once_in_two_queries_each_answered_like_alone(
     make, hospital, cardiology, geriatrics, other_hospital, unit_referent, establishment_referent
 ):
     unserved = make.establishment()
@@ -144,7 +144,7 @@ def test_many_structures_at_once_in_three_queries_each_answered_like_alone(
     fresh_structures = [fresh(s) for s in structures]
     with CaptureQueriesContext(connection) as queries:
         lookups = referents_for_many(fresh_structures)
-    assert len(queries) <= 3
+    assert len(queries) <= 2
     for alone, together in zip(expected, lookups, strict=True):
         assert emails(alone) == emails(together)
         assert alone.inherited == together.inherited

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import datetime
 import re
 
 import pytest
+import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Charter, CharterAcceptance, Habilitation, Profile, User
+from reviews import selectors
 from tests.factory import days, today
 
 URL = reverse("reviews:table")
@@ -329,6 +332,23 @@ def test_summary_numbers(client, signed_in_director, people, make, hospital, car
     assert 'id="summary-charter">2<' in html
     # Gériatrie and Pédiatrie; Cardiologie has its own référent, Fermée is closed.
     assert re.search(r'id="summary-units">2 ', html)
+
+
+def test_a_slow_summary_is_kept_a_minute_and_says_when_it_was_computed(
+    client, signed_in_director, people, make, hospital, monkeypatch
+):
+    # As at a teaching hospital, where counting 50,000 rights takes about half a second.
+    monkeypatch.setattr(selectors, "SUMMARY_SLOW_SECONDS", -1)
+    first = page(client)
+    assert 'id="summary-active">4<' in first
+    assert 'id="summary-time"' not in first  # computed for this request
+    make.habilitation(make.user(), hospital, "infirmier")
+    second = page(client)
+    assert 'id="summary-active">4<' in second  # from the cache...
+    assert 'id="summary-time"' in second  # ...and the page says so
+    assert second.count("<tr") == first.count("<tr") + 1  # the table itself is live
+    with time_machine.travel(timezone.now() + datetime.timedelta(seconds=61)):
+        assert 'id="summary-active">5<' in page(client)
 
 
 def test_summary_numbers_link_to_the_filtered_table(client, signed_in_director, people):
