@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import datetime
+import functools
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db.models import Value
+from django.db import connection
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Habilitation, User
+from accounts.models import Habilitation, User, start_of_day_after
 from structures.models import Departement, Establishment, Region, Unit
 
 
@@ -79,19 +81,6 @@ def _load_regions(structures: list[Establishment | Unit]) -> None:
             structure.departement = loaded[structure.pk].departement
 
 
-# What the lookup pages show of a habilitation and its person.
-PERSON_FIELDS = (
-    "establishment_id",
-    "unit_id",
-    "end_date",
-    "user__email",
-    "user__first_name",
-    "user__last_name",
-    "user__phone",
-    "user__job_title",
-)
-
-
 def _one_per_person(habilitations: list[Habilitation]) -> list[Habilitation]:
     """Keep each person once, with the habilitation that runs the longest."""
     best: dict[int, Habilitation] = {}
@@ -110,8 +99,9 @@ def referents_for_many(
         return []
     _load_regions(structures)
     pairs = [(s.establishment, s) if isinstance(s, Unit) else (s, None) for s in structures]
-    establishment_ids = {establishment.pk for establishment, _unit in pairs}
-    unit_ids = {unit.pk for _establishment, unit in pairs if unit is not None}
+    # A closed establishment or unit has nobody: its rights give no right (``active_on``).
+    establishment_ids = {e.pk for e, _unit in pairs if e.is_active}
+    unit_ids = {u.pk for e, u in pairs if u is not None and u.is_active and e.is_active}
     by_establishment: dict[int, list[Habilitation]] = {}
     by_unit: dict[int, list[Habilitation]] = {}
     directors: dict[int, list[Habilitation]] = {}
@@ -168,23 +158,71 @@ def _referents_and_directors(
     hospital) to keep its three référents. Directors are read whether or not the escalation
     needs them: a few rows more cost less than a second round trip.
     """
-    active = (
-        Habilitation.objects.active_on(on)
-        .filter(user__is_active=True)
-        .select_related("user")
-        .only(*PERSON_FIELDS)
-        .order_by()
-    )
-    referents = active.referents().annotate(role=Value(_REFERENT))
-    parts = [
-        referents.filter(establishment_id__in=establishment_ids, unit__isnull=True),
-        active.directors()
-        .annotate(role=Value(_DIRECTOR))
-        .filter(establishment_id__in=establishment_ids),
+    if not establishment_ids:
+        return []
+    day = on or timezone.localdate()
+    ops = connection.ops
+    in_force = [
+        ops.adapt_datefield_value(day),
+        ops.adapt_datefield_value(day),
+        ops.adapt_datetimefield_value(start_of_day_after(day)),
     ]
-    if unit_ids:
-        parts.append(referents.filter(unit_id__in=unit_ids))
-    return list(parts[0].union(*parts[1:], all=True))
+    establishments, units = sorted(establishment_ids), sorted(unit_ids)
+    params = [*establishments, *in_force, *establishments, *in_force]
+    if units:
+        params += [*units, *in_force]
+    rows = Habilitation.objects.raw(_lookup_sql(len(establishments), len(units)), params)
+    found = []
+    for habilitation in rows:
+        habilitation.user = User(
+            pk=habilitation.user_id,
+            email=habilitation.person_email,
+            first_name=habilitation.person_first_name,
+            last_name=habilitation.person_last_name,
+            phone=habilitation.person_phone,
+            job_title=habilitation.person_job_title,
+        )
+        found.append(habilitation)
+    return found
+
+
+@functools.cache
+def _lookup_sql(establishments: int, units: int) -> str:
+    """The SQL of ``_referents_and_directors`` for that many establishments and units.
+
+    Written out rather than built by the ORM, whose query compilation cost more than the
+    query on the hot pages (docs/benchmarks.md); the rules are ``active_on``'s (the structures
+    are known to be open) and ``referents()`` / ``directors()``'s.
+    """
+
+    def branch(role: int, capability: str, structure: str, count: int) -> str:
+        # Only this module's constants and placeholder counts go into the text: values are
+        # parameters.
+        return (
+            f"SELECT h.id, h.establishment_id, h.unit_id, h.end_date, h.user_id, {role} AS role,"  # noqa: S608
+            " u.email AS person_email, u.first_name AS person_first_name,"
+            " u.last_name AS person_last_name, u.phone AS person_phone,"
+            " u.job_title AS person_job_title"
+            " FROM accounts_habilitation h"
+            f" JOIN accounts_profile p ON p.id = h.profile_id AND p.{capability}"
+            " JOIN accounts_user u ON u.id = h.user_id AND u.is_active"
+            f" WHERE {structure} IN ({', '.join(['%s'] * count)})"
+            " AND h.start_date <= %s AND h.end_date >= %s"
+            " AND (h.ended_at IS NULL OR h.ended_at >= %s)"
+        )
+
+    parts = [
+        branch(
+            _REFERENT,
+            "administers_accounts",
+            "h.unit_id IS NULL AND h.establishment_id",
+            establishments,
+        ),
+        branch(_DIRECTOR, "reviews_habilitations", "h.establishment_id", establishments),
+    ]
+    if units:
+        parts.append(branch(_REFERENT, "administers_accounts", "h.unit_id", units))
+    return " UNION ALL ".join(parts)
 
 
 def referents_for(

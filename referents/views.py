@@ -63,6 +63,7 @@ def _own_structures(request: HttpRequest) -> list[Establishment | Unit]:
 
 # What the lookup pages show of an establishment (and need to find its support desk).
 LOOKUP_ESTABLISHMENT_FIELDS = (
+    "establishment__is_active",
     "establishment__name",
     "establishment__finess",
     "establishment__city",
@@ -82,6 +83,7 @@ OWN_STRUCTURE_FIELDS = (
     "profile__reviews_habilitations",
     *LOOKUP_ESTABLISHMENT_FIELDS,
     "unit__name",
+    "unit__is_active",
     "unit__establishment_id",
 )
 
@@ -153,7 +155,7 @@ def unit_referents(request: HttpRequest, pk: int) -> HttpResponse:
     """Liste des référents ViaTrajectoire identifiés, for a unit (or the escalation)."""
     unit = get_object_or_404(
         Unit.objects.select_related("establishment__departement__region").only(
-            "name", "establishment_id", *LOOKUP_ESTABLISHMENT_FIELDS
+            "name", "is_active", "establishment_id", *LOOKUP_ESTABLISHMENT_FIELDS
         ),
         pk=pk,
         is_active=True,

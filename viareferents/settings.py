@@ -101,10 +101,15 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         f"-c max_parallel_workers_per_gather={env.int('PG_PARALLEL_WORKERS', default=0)} "
         "-c jit=off",
     )
-    # Server-side binding lets psycopg prepare repeated statements (no planning per request).
-    # Needs a direct connection or a pooler that keeps prepared statements (PgBouncer >= 1.21).
+    # Server-side binding lets psycopg prepare the statements a worker repeats, so PostgreSQL
+    # stops planning them. Off by default: after five runs PostgreSQL may switch to a generic
+    # plan, chosen for an average establishment, which made the accounts list of a teaching
+    # hospital (50,000 rights) ten times slower (docs/benchmarks.md). Needs a direct
+    # connection or a pooler that keeps prepared statements (PgBouncer >= 1.21).
     if env.bool("DB_SERVER_SIDE_BINDING", default=False):
         _pg_options["server_side_binding"] = True
+        # Django turns psycopg's automatic preparation off unless told a threshold.
+        _pg_options["prepare_threshold"] = env.int("DB_PREPARE_THRESHOLD", default=5)
     # Tests build their own database named after this one (test_<name>).
     DATABASES["default"].setdefault("TEST", {})["NAME"] = env.str(
         "TEST_DATABASE_NAME", default=f"test_{DATABASES['default']['NAME']}"
