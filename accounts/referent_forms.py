@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Habilitation, Profile
 from accounts.scope import Scope
 from accounts.services import default_end_date, max_end_date
-from core.forms import DateField, IdModelChoiceField
+from core.forms import DateField, IdModelChoiceField, PlainSelect
 from structures.models import Establishment, Unit
 
 
@@ -65,7 +65,7 @@ class HabilitationGrantForm(forms.Form):
     profile = IdModelChoiceField(
         label=_("Profile"), queryset=Profile.objects.all(), empty_label=_("Choose a profile")
     )
-    structure = forms.ChoiceField(label=_("Structure"))
+    structure = forms.ChoiceField(label=_("Structure"), widget=PlainSelect)
     start_date = DateField(label=_("Start date"), widget=DateInput())
     end_date = DateField(
         label=_("End date"),
@@ -166,7 +166,11 @@ class HabilitationExtendForm(forms.Form):
 class HabilitationModifyForm(forms.Form):
     profile = IdModelChoiceField(label=_("Profile"), queryset=Profile.objects.all())
     unit = IdModelChoiceField(
-        label=_("Unit"), queryset=Unit.objects.none(), required=False, empty_label=None
+        label=_("Unit"),
+        queryset=Unit.objects.none(),
+        required=False,
+        empty_label=None,
+        widget=PlainSelect,
     )
     start_date = DateField(label=_("Start date"), widget=DateInput())
     end_date = DateField(label=_("End date"), widget=DateInput())

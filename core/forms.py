@@ -5,6 +5,8 @@ import re
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.forms.utils import flatatt
+from django.utils.html import format_html, format_html_join
 
 _ID = re.compile(r"^[0-9]{1,18}$")
 
@@ -50,3 +52,25 @@ class DateField(forms.DateField):
         if day is not None and not self.first_day <= day <= self.last_day:
             raise ValidationError(self.error_messages["invalid"], code="invalid")
         return day
+
+
+class PlainSelect(forms.Select):
+    """A <select> whose options are written in Python rather than one template each.
+
+    Django renders every option through its own template, about 50 µs apiece: the unit filter
+    of a teaching hospital (1,000 units) took longer than the rest of the page. Flat choices
+    only (no groups); the attributes and the selected value are those of ``forms.Select``.
+    """
+
+    def render(self, name, value, attrs=None, renderer=None):
+        final_attrs = {"name": name, **self.build_attrs(self.attrs, attrs)}
+        selected = {str(v) for v in self.format_value(value)}
+        options = format_html_join(
+            "",
+            '<option value="{}"{}>{}</option>',
+            (
+                (choice, " selected" if str(choice) in selected else "", label)
+                for choice, label in self.choices
+            ),
+        )
+        return format_html("<select{}>{}</select>", flatatt(final_attrs), options)

@@ -11,6 +11,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Profile
+from core.forms import PlainSelect
 from reviews import selectors
 from structures.models import Establishment, Unit
 
@@ -66,7 +67,11 @@ class ReviewFilterForm(forms.Form):
         empty_label=_("All profiles"),
     )
     unite = UnitChoiceField(
-        label=_("Unit"), required=False, queryset=Unit.objects.none(), empty_label=_("All units")
+        label=_("Unit"),
+        required=False,
+        queryset=Unit.objects.none(),
+        empty_label=_("All units"),
+        widget=PlainSelect,
     )
     dormant = forms.BooleanField(
         label=_dormant_label_lazy(selectors.DORMANT_DAYS),
@@ -101,6 +106,7 @@ class ReviewFilterForm(forms.Form):
         unit_field.queryset = (
             Unit.objects.filter(establishment__in=[e.pk for e in unit_establishments])
             .select_related("establishment")
+            .only("pk", "name", "establishment_id", "establishment__name")
             .order_by("establishment__name", "name", "pk")
         )
         unit_field.with_establishment = len(unit_establishments) > 1
