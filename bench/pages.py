@@ -112,6 +112,7 @@ def environment() -> dict[str, str]:
         SECRET_KEY=secrets.token_urlsafe(50),
         ALLOWED_HOSTS=f"{HOST},localhost",
         PYTHONPATH=str(ROOT),
+        GUNICORN_BIND=f"{HOST}:{PORT}",
     )
     return env
 
@@ -127,19 +128,15 @@ def collectstatic(env: dict[str, str]) -> None:
 
 def start_gunicorn(env: dict[str, str], workers: int) -> subprocess.Popen:
     OUT.mkdir(parents=True, exist_ok=True)
+    env = {**env, "GUNICORN_WORKERS": str(workers)}
     log = (OUT / "gunicorn.log").open("wb")
+    # The deployment's own gunicorn settings (deploy/gunicorn.conf.py), as an operator runs it.
     process = subprocess.Popen(
         [
             str(BIN / "gunicorn"),
+            "--config",
+            str(ROOT / "deploy" / "gunicorn.conf.py"),
             "viareferents.wsgi",
-            "--bind",
-            f"{HOST}:{PORT}",
-            "--workers",
-            str(workers),
-            "--worker-class",
-            "sync",
-            "--backlog",
-            "2048",
         ],
         cwd=ROOT,
         env=env,
@@ -218,7 +215,7 @@ def to_ms(text: str) -> float:
 
 
 def run_wrk(url: str, cookie: str | None, connections: int, duration: int) -> tuple:
-    command = ["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--latency"]
+    command = ["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--latency", "--timeout", "10s"]
     command += ["-H", "X-Forwarded-Proto: https"]
     if cookie:
         command += ["-H", f"Cookie: {cookie}"]
