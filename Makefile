@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test screenshots lint format migrations-check deploy-check messages clean
+.PHONY: run test screenshots lint format migrations-check deploy-check messages clean cluster-up cluster-down
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11 or newer is required"'
@@ -50,6 +50,13 @@ deploy-check: $(STAMP)
 messages: $(STAMP)
 	$(BIN)/python manage.py makemessages -l fr -l en --ignore=.venv --ignore=bench --ignore=tests
 	$(BIN)/python manage.py compilemessages --ignore=.venv
+
+## nginx (TLS, :8443) + 2 gunicorn + PostgreSQL + Redis of their own, on this machine (docs/deployment.md)
+cluster-up: $(STAMP)
+	deploy/local-cluster.sh start
+
+cluster-down:
+	deploy/local-cluster.sh stop
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache

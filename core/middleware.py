@@ -1,7 +1,10 @@
 """Security headers that Django 5.2 does not set by itself."""
 
+import contextlib
+import ipaddress
 from collections.abc import Callable
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 
 # No inline script or style anywhere: every script and stylesheet is a file under /static/.
@@ -56,3 +59,24 @@ class RejectNullCharactersMiddleware:
 
 def _has_null(data) -> bool:
     return any("\x00" in key or any("\x00" in v for v in values) for key, values in data.lists())
+
+
+class ClientAddressMiddleware:
+    """Behind the proxy, the client is the address the proxy saw, not the proxy itself.
+
+    Sign-in limits and the audit trail read ``REMOTE_ADDR``: with every request coming from
+    nginx, one address would stand for everyone (50 failed sign-ins anywhere would refuse
+    every sign-in). When the TCP peer is one of ``TRUSTED_PROXIES``, its ``X-Real-IP`` header
+    replaces ``REMOTE_ADDR``; from anyone else the header is ignored (a client could forge it).
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.META.get("REMOTE_ADDR") in settings.TRUSTED_PROXIES:
+            forwarded = request.META.get("HTTP_X_REAL_IP", "").strip()
+            # Absent or not an address: keep the peer's.
+            with contextlib.suppress(ValueError):
+                request.META["REMOTE_ADDR"] = str(ipaddress.ip_address(forwarded))
+        return self.get_response(request)

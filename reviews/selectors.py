@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import datetime
 import hashlib
+import logging
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -34,6 +35,8 @@ from django.utils import timezone
 
 from accounts.models import Charter, CharterAcceptance, Habilitation
 from structures.models import Unit
+
+logger = logging.getLogger(__name__)
 
 DORMANT_DAYS = 90
 ENDING_WITHIN_DAYS = (30, 60, 90)
@@ -185,14 +188,21 @@ def summary_for_page(rows: QuerySet[Habilitation], establishment_ids: list[int])
     ids = ",".join(str(pk) for pk in sorted(establishment_ids))
     digest = hashlib.sha256(ids.encode()).hexdigest()[:32]
     key = f"reviews:summary:{timezone.localdate().isoformat()}:{digest}"
-    cached = cache.get(key)
+    try:
+        cached = cache.get(key)
+    except Exception:  # an unreachable Redis: count live rather than fail the page
+        logger.warning("Cache unreachable: review summary computed live", exc_info=True)
+        return summary(rows, establishment_ids)
     if isinstance(cached, Summary):
         return cached
     started = time.monotonic()
     numbers = summary(rows, establishment_ids)
     if time.monotonic() - started > SUMMARY_SLOW_SECONDS:
         kept = dataclasses.replace(numbers, computed_at=timezone.now())
-        cache.set(key, kept, SUMMARY_CACHE_SECONDS)
+        try:
+            cache.set(key, kept, SUMMARY_CACHE_SECONDS)
+        except Exception:
+            logger.warning("Cache unreachable: review summary not kept", exc_info=True)
     return numbers
 
 

@@ -48,6 +48,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # The client's address from the trusted proxy's X-Real-IP, before anything reads it.
+    "core.middleware.ClientAddressMiddleware",
     # First: every answer, HTTPS redirects and static files included, gets an id and a log line.
     "core.request_log.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
@@ -238,6 +240,11 @@ SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
 if env.bool("BEHIND_TLS_PROXY", default=not DEBUG):
     # The TLS-terminating proxy tells us the original scheme.
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Peers whose X-Real-IP header gives the client's address (core.middleware.ClientAddress...).
+TRUSTED_PROXIES = env.list(
+    "TRUSTED_PROXIES",
+    default=["127.0.0.1", "::1"] if env.bool("BEHIND_TLS_PROXY", default=not DEBUG) else [],
+)
 SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
 
 # Logs go to standard output: JSON in production (one object per line, tracebacks included,

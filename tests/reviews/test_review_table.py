@@ -351,6 +351,18 @@ def test_a_slow_summary_is_kept_a_minute_and_says_when_it_was_computed(
         assert 'id="summary-active">5<' in page(client)
 
 
+def test_an_unreachable_cache_leaves_the_summary_live(client, signed_in_director, people, settings):
+    # Redis down (here: nobody listens on the port) must not take the review page down.
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",
+            "OPTIONS": {"socket_connect_timeout": 0.2},
+        }
+    }
+    assert 'id="summary-active">4<' in page(client)
+
+
 def test_summary_numbers_link_to_the_filtered_table(client, signed_in_director, people):
     html = page(client)
     assert 'href="?statut=active" id="summary-active"' in html
