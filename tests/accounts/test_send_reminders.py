@@ -189,7 +189,11 @@ def test_digest_lists_blocked_accounts_and_charter_refusers(establishment_refere
     User.objects.filter(pk=agent.pk).update(
         blocked_at=timezone.now(), blocked_reason="Too many failed sign-ins"
     )
-    charter = Charter.objects.create(version=1, title="Charte", body="…")
+    # Published before the run, which is frozen at 08:00 today (not "now": after 08:00 the
+    # charter would not be published yet when the command runs).
+    charter = Charter.objects.create(
+        version=1, title="Charte", body="…", published_at=timezone.now() - days(2)
+    )
     CharterAcceptance.objects.create(user=establishment_referent, charter=charter)
     run(BASE)
     [digest] = sent_to(establishment_referent.email)
