@@ -1097,6 +1097,8 @@ def _ensure_people(
                 failed_login_count=5 if blocked_at else 0,
             )
         )
+    for user in new_users:  # bulk_create does not call save()
+        user.search_name = user.build_search_name()
     User.objects.bulk_create(new_users)
     created["people"] += len(new_users)
     ids = dict(User.objects.filter(email__in=emails).values_list("email", "id"))

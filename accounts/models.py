@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
+from structures.finess import fold
 from structures.models import Establishment, Unit
 
 
@@ -66,6 +67,8 @@ class User(AbstractBaseUser, PermissionsMixin):
     failed_login_count = models.PositiveIntegerField(_("consecutive failed sign-ins"), default=0)
     # Part of the session hash: raising it signs the person out everywhere (see end_sessions).
     session_version = models.PositiveIntegerField(default=0, editable=False)
+    # Accent- and case-folded "last_name first_name email", kept for the accounts list's search.
+    search_name = models.TextField(_("search text"), blank=True, default="", editable=False)
 
     objects = UserManager()
 
@@ -99,7 +102,14 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def save(self, *args, **kwargs) -> None:
         self.email = normalize_email(self.email)
+        self.search_name = self.build_search_name()
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None:
+            kwargs["update_fields"] = {*update_fields, "search_name"}
         super().save(*args, **kwargs)
+
+    def build_search_name(self) -> str:
+        return fold(f"{self.last_name} {self.first_name} {self.email}")
 
     @property
     def full_name(self) -> str:

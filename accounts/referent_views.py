@@ -7,14 +7,12 @@ administer nothing), and every change goes through ``accounts.services``.
 from __future__ import annotations
 
 import datetime
-import re
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import CharField, Exists, F, OuterRef, Prefetch, Q, QuerySet, Value
-from django.db.models.functions import Concat
+from django.db.models import Exists, F, OrderBy, OuterRef, Prefetch, Q, QuerySet
 from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -35,33 +33,13 @@ from accounts.referent_forms import (
 from accounts.scope import Scope
 from core.context_processors import scope_of
 from core.paging import CountedPaginator
+from core.search import matching_every_word
 from referents.tree import page_links
 from structures.finess import fold
 
 PAGE_SIZE = 50
 ENDING_SOON_DAYS = 30
 DORMANT_DAYS = 90
-
-# Each letter of a folded search word matches its accented forms in either case, so that the
-# search works alike on SQLite (whose LOWER() only knows ASCII) and on PostgreSQL (no unaccent).
-_VARIANTS = {
-    "a": "aàâäáãå",
-    "c": "cç",
-    "e": "eéèêë",
-    "i": "iíìîï",
-    "n": "nñ",
-    "o": "oóòôöõ",
-    "u": "uúùûü",
-    "y": "yýÿ",
-}
-
-
-def _word_pattern(word: str) -> str:
-    """A regular expression for one folded word ([0-9a-z] only, see ``fold``)."""
-    return "".join(
-        f"[{_VARIANTS[c]}{_VARIANTS[c].upper()}]" if c in _VARIANTS else re.escape(c) for c in word
-    )
-
 
 # --- Access helpers
 
@@ -117,12 +95,9 @@ def _rights_in_scope(scope: Scope) -> QuerySet[Habilitation]:
 def _filter_people(scope: Scope, people: QuerySet[User], filters: dict) -> QuerySet[User]:
     words = fold(filters.get("q") or "").split()[:10]
     if words:
-        haystack = Concat(
-            "last_name", Value(" "), "first_name", Value(" "), "email", output_field=CharField()
-        )
-        people = people.alias(haystack=haystack)
-        for word in words:
-            people = people.filter(haystack__iregex=_word_pattern(word))
+        # Each word starts a word of the name or the e-mail ("hel lef" finds Hélène Lefèvre),
+        # from an index on PostgreSQL: a 50,000-person establishment answers in milliseconds.
+        people = matching_every_word(people, "search_name", words)
     if filters.get("blocked"):
         people = people.filter(blocked_at__isnull=False)
     if filters.get("ending_soon"):
@@ -149,6 +124,14 @@ def _filter_people(scope: Scope, people: QuerySet[User], filters: dict) -> Query
     return people
 
 
+def _by_name(*, searching: bool) -> OrderBy:
+    """People by last name. When searching, written so that PostgreSQL cannot use the name
+    index: it would walk the million people in name order testing each against the search
+    (2.3 s for "martin" at the national scale) instead of sorting the few matches found by the
+    search index (25 ms). Last names are never NULL: NULLS FIRST changes no order."""
+    return F("last_name").asc(nulls_first=True) if searching else F("last_name").asc()
+
+
 @login_required
 def people(request: HttpRequest) -> HttpResponse:
     """Comptes utilisateurs: the people holding a right in my structures."""
@@ -158,7 +141,7 @@ def people(request: HttpRequest) -> HttpResponse:
     queryset = (
         _filter_people(scope, scope.people(), filters)
         .prefetch_related(Prefetch("habilitations", _rights_in_scope(scope), to_attr="rights"))
-        .order_by(F("last_name").asc(), "first_name", "pk")
+        .order_by(_by_name(searching=bool(filters.get("q"))), "first_name", "pk")
     )
     params = {k: v for k, v in filters.items() if v}
     if params or scope.is_platform_admin:

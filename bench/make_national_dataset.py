@@ -446,8 +446,12 @@ def write(world: World, timer: Timer) -> None:
             cursor,
             "accounts_user",
             "id, password, is_superuser, email, last_name, first_name, is_staff, date_joined, "
-            "phone, job_title, is_active, blocked_reason, failed_login_count, session_version",
-            [(*row, "", "", True, "", 0, 0) for row in world.users],
+            "phone, job_title, is_active, blocked_reason, failed_login_count, session_version, "
+            "search_name",
+            [
+                (*row, "", "", True, "", 0, 0, fold(f"{row[4]} {row[5]} {row[3]}"))
+                for row in world.users
+            ],
         )
         cursor.execute(
             "INSERT INTO accounts_charter (id, version, title, body, published_at) VALUES "

@@ -6,10 +6,9 @@ Every level is paged, so no page ever reads a whole level of 100,000 establishme
 from __future__ import annotations
 
 from django.core.paginator import Page, Paginator
-from django.db import connection
-from django.db.models import BooleanField, Case, IntegerField, Q, QuerySet, Value, When
-from django.db.models.expressions import RawSQL
+from django.db.models import Case, IntegerField, QuerySet, Value, When
 
+from core.search import matching_every_word
 from structures.finess import FINESS_RE, fold
 from structures.models import Departement, Establishment, Region, Sector, Unit
 
@@ -73,7 +72,7 @@ def establishment_search(query: str, sector: str = "", page: object = 1) -> Page
     )
     if not words:
         return Paginator(queryset.none(), SEARCH_PAGE_SIZE).get_page(1)
-    queryset = _matching_every_word(queryset, words)
+    queryset = matching_every_word(queryset, "search_text", words)
     number = query.strip().upper()
     exact = When(finess=number, then=Value(0)) if FINESS_RE.match(number) else None
     queryset = queryset.annotate(
@@ -85,29 +84,3 @@ def establishment_search(query: str, sector: str = "", page: object = 1) -> Page
 
 
 SEARCH_RESULT_FIELDS = ("pk", "name", "finess", "city", "postcode", "sector", "departement_id")
-
-
-def _matching_every_word(
-    queryset: QuerySet[Establishment], words: list[str]
-) -> QuerySet[Establishment]:
-    """Establishments where each folded word starts a word of ``search_text``.
-
-    On PostgreSQL, a prefix full-text query answered by the GIN index of migration
-    structures.0003 (the words are ``[0-9a-z]+`` by construction: nothing to escape). Elsewhere,
-    a LIKE on the word at the start of the text or after a space.
-    """
-    if connection.vendor == "postgresql":
-        prefixes = " & ".join(f"{word}:*" for word in words)
-        return queryset.filter(
-            RawSQL(
-                'to_tsvector(\'simple\'::regconfig, "structures_establishment"."search_text")'
-                " @@ to_tsquery('simple'::regconfig, %s)",
-                [prefixes],
-                output_field=BooleanField(),
-            )
-        )
-    for word in words:
-        queryset = queryset.filter(
-            Q(search_text__startswith=word) | Q(search_text__contains=f" {word}")
-        )
-    return queryset

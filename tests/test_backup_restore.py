@@ -142,6 +142,18 @@ def test_a_backup_restores_into_an_empty_database_the_application_serves(
                 [hospital.pk],
             ).fetchone() == (2,)
 
+        # As in a deployment: with DEBUG off, pages name the collected, hashed static files.
+        subprocess.run(
+            [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"],
+            cwd=ROOT,
+            env={
+                **environment,
+                "DEBUG": "false",
+                "SECRET_KEY": settings.SECRET_KEY,
+                "ALLOWED_HOSTS": "localhost",
+            },
+            check=True,
+        )
         port = _free_port()
         password = f":{source['PASSWORD']}" if source["PASSWORD"] else ""
         server = subprocess.Popen(  # noqa: S603 - our own interpreter, fixed arguments

@@ -146,3 +146,13 @@ def test_pagination_50_per_page(client, establishment_referent, make, hospital):
     assert len(response.context["page"].object_list) == 50
     second = client.get(URL, {"page": 2})
     assert len(second.context["page"].object_list) == 6
+
+
+def test_search_follows_a_changed_name(client, establishment_referent, make, hospital):
+    person = make.user(email="anne@example.test", last_name="Dupont", first_name="Anne")
+    make.habilitation(person, hospital)
+    person.last_name = "Éluard"
+    person.save(update_fields=["last_name"])
+    client.force_login(establishment_referent)
+    assert "anne@example.test" in names(client.get(URL, {"q": "elu ann"}))
+    assert "anne@example.test" not in names(client.get(URL, {"q": "dupont"}))
