@@ -12,11 +12,13 @@ Every signed-in person may look up any open structure: that is the product's pur
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
+from django.db import connection
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
+from django.utils import timezone
 
-from accounts.models import Habilitation
+from accounts.models import start_of_day_after
 from accounts.scope import Scope
 from accounts.selectors import ReferentLookup, referents_for, referents_for_many
 from core.converters import parse_id
@@ -29,36 +31,79 @@ def _own_structures(request: HttpRequest) -> list[Establishment | Unit]:
     """The person's active structures, each once: a unit, or an establishment as a whole.
 
     The same rows give the person's scope (the Administration menu), so the page does not
-    query the rights a second time.
+    query the rights a second time. The SQL is written out (``active_on``'s rule): on this page,
+    the most visited, the ORM's compilation of a five-table query cost more than running it.
     """
-    habilitations = list(
-        Habilitation.objects.active_on()
-        .filter(user=request.user)
-        .select_related("establishment__departement__region", "unit", "profile")
-        .only(*OWN_STRUCTURE_FIELDS)
-        .order_by("establishment__name", "unit__name")
-    )
+    day = timezone.localdate()
+    ops = connection.ops
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _OWN_STRUCTURES_SQL,
+            [
+                request.user.pk,
+                ops.adapt_datefield_value(day),
+                ops.adapt_datefield_value(day),
+                ops.adapt_datetimefield_value(start_of_day_after(day)),
+            ],
+        )
+        rows = cursor.fetchall()
     if not request.user.is_platform_admin:
         request._scope = Scope.from_rights(
-            (
-                h.establishment_id,
-                h.unit_id,
-                h.profile.administers_accounts,
-                h.profile.reviews_habilitations,
-            )
-            for h in habilitations
+            (row[0], row[1], bool(row[2]), bool(row[3])) for row in rows
         )
     structures: dict[tuple[int, int | None], Establishment | Unit] = {}
-    for habilitation in habilitations:
-        key = (habilitation.establishment_id, habilitation.unit_id)
+    for row in rows:
+        (establishment_id, unit_id, _administers, _reviews, name, finess, city) = row[:7]
+        key = (establishment_id, unit_id)
         if key in structures:
             continue
-        if habilitation.unit is not None:
-            habilitation.unit.establishment = habilitation.establishment
-            structures[key] = habilitation.unit
+        departement_id, departement_code, departement_name, region_id = row[7:11]
+        region = Region(
+            pk=region_id,
+            code=row[11],
+            name=row[12],
+            support_name=row[13],
+            support_email=row[14],
+            support_url=row[15],
+            support_phone=row[16],
+        )
+        departement = Departement(
+            pk=departement_id, code=departement_code, name=departement_name, region=region
+        )
+        establishment = Establishment(
+            pk=establishment_id,
+            name=name,
+            finess=finess,
+            city=city,
+            is_active=True,
+            departement=departement,
+        )
+        if unit_id is None:
+            structures[key] = establishment
         else:
-            structures[key] = habilitation.establishment
+            structures[key] = Unit(
+                pk=unit_id, name=row[17], is_active=True, establishment=establishment
+            )
     return list(structures.values())
+
+
+# The person's rights in force on open structures (``Habilitation.objects.active_on``), with
+# what Mes référents shows of each structure and needs to find its region's support desk.
+_OWN_STRUCTURES_SQL = """
+SELECT h.establishment_id, h.unit_id, p.administers_accounts, p.reviews_habilitations,
+       e.name, e.finess, e.city, d.id, d.code, d.name, r.id, r.code, r.name,
+       r.support_name, r.support_email, r.support_url, r.support_phone, u.name
+FROM accounts_habilitation h
+JOIN accounts_profile p ON p.id = h.profile_id
+JOIN structures_establishment e ON e.id = h.establishment_id AND e.is_active
+JOIN structures_departement d ON d.id = e.departement_id
+JOIN structures_region r ON r.id = d.region_id
+LEFT JOIN structures_unit u ON u.id = h.unit_id
+WHERE h.user_id = %s AND h.start_date <= %s AND h.end_date >= %s
+  AND (h.ended_at IS NULL OR h.ended_at >= %s)
+  AND (h.unit_id IS NULL OR u.is_active)
+ORDER BY e.name, u.name, h.id
+"""
 
 
 # What the lookup pages show of an establishment (and need to find its support desk).
@@ -75,16 +120,6 @@ LOOKUP_ESTABLISHMENT_FIELDS = (
     "establishment__departement__region__support_email",
     "establishment__departement__region__support_url",
     "establishment__departement__region__support_phone",
-)
-OWN_STRUCTURE_FIELDS = (
-    "establishment_id",
-    "unit_id",
-    "profile__administers_accounts",
-    "profile__reviews_habilitations",
-    *LOOKUP_ESTABLISHMENT_FIELDS,
-    "unit__name",
-    "unit__is_active",
-    "unit__establishment_id",
 )
 
 

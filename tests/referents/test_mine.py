@@ -6,6 +6,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.models import Habilitation
+
 URL = reverse("referents:mine")
 
 
@@ -74,3 +76,42 @@ def test_four_queries_whatever_the_number_of_structures(client, make, size):
         response = client.get(URL)
     assert response.status_code == 200
     assert len(queries) <= 4, [q["sql"][:80] for q in queries]
+
+
+def test_the_structures_are_those_of_the_rights_in_force_on_open_structures(client, make):
+    """The page's own SQL follows ``Habilitation.objects.active_on``: same structures, same
+    order, whatever the dates, early ends and closed units or establishments."""
+    person = make.user()
+    today = timezone.localdate()
+    day = timezone.timedelta(days=1)
+    open_hospital = make.establishment(name="B Hôpital ouvert")
+    closed = make.establishment(name="A Fermé", is_active=False)
+    ward = make.unit(open_hospital, name="Z Service")
+    shut_ward = make.unit(open_hospital, name="Service fermé", is_active=False)
+    make.habilitation(person, open_hospital)
+    make.habilitation(person, ward)
+    make.habilitation(person, closed)
+    make.habilitation(person, shut_ward)
+    make.habilitation(person, make.establishment(name="Futur"), start=today + day)
+    make.habilitation(person, make.establishment(name="Échu"), start=today - 10 * day,
+                      end=today - day)  # fmt: skip
+    # Ended early today: no longer in force today (``active_on``).
+    ends_tonight = make.habilitation(person, make.establishment(name="C Fin ce soir"))
+    ends_tonight.ended_at = timezone.now() + timezone.timedelta(minutes=1)
+    ends_tonight.ended_by = person
+    ends_tonight.end_reason = "départ"
+    ends_tonight.save()
+    expected = [
+        h.unit.name if h.unit_id else h.establishment.name
+        for h in Habilitation.objects.active_on()
+        .filter(user=person)
+        .order_by("establishment__name", "unit__name")
+    ]
+    assert sorted(expected) == ["B Hôpital ouvert", "Z Service"]
+    client.force_login(person)
+    page = client.get(URL).content.decode()
+    positions = [page.find(name) for name in expected]
+    assert -1 not in positions
+    assert positions == sorted(positions)
+    for absent in ("A Fermé", "Service fermé", "Futur", "Échu", "C Fin ce soir"):
+        assert absent not in page
