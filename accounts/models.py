@@ -7,7 +7,7 @@ import datetime
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import connection, models
 from django.db.models import F, Q
 from django.db.models.functions import Lower
 from django.utils import timezone
@@ -222,6 +222,23 @@ class HabilitationQuerySet(models.QuerySet["Habilitation"]):
 
     def directors(self) -> HabilitationQuerySet:
         return self.filter(profile__reviews_habilitations=True)
+
+
+# ``in_force_on`` for the hot pages' written SQL (the habilitation table aliased ``h``), with
+# its parameters from ``in_force_sql_params``: one written form of the rule, next to the ORM's.
+IN_FORCE_SQL = (
+    "h.start_date <= %s AND h.end_date >= %s AND (h.ended_at IS NULL OR h.ended_at >= %s)"
+)
+
+
+def in_force_sql_params(day: datetime.date | None = None) -> list:
+    day = day or timezone.localdate()
+    ops = connection.ops
+    return [
+        ops.adapt_datefield_value(day),
+        ops.adapt_datefield_value(day),
+        ops.adapt_datetimefield_value(start_of_day_after(day)),
+    ]
 
 
 class Habilitation(models.Model):

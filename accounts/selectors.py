@@ -7,11 +7,9 @@ import functools
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db import connection
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Habilitation, User, start_of_day_after
+from accounts.models import IN_FORCE_SQL, Habilitation, User, in_force_sql_params
 from structures.models import Departement, Establishment, Region, Unit
 
 
@@ -160,13 +158,7 @@ def _referents_and_directors(
     """
     if not establishment_ids:
         return []
-    day = on or timezone.localdate()
-    ops = connection.ops
-    in_force = [
-        ops.adapt_datefield_value(day),
-        ops.adapt_datefield_value(day),
-        ops.adapt_datetimefield_value(start_of_day_after(day)),
-    ]
+    in_force = in_force_sql_params(on)
     establishments, units = sorted(establishment_ids), sorted(unit_ids)
     params = [*establishments, *in_force, *establishments, *in_force]
     if units:
@@ -206,9 +198,7 @@ def _lookup_sql(establishments: int, units: int) -> str:
             " FROM accounts_habilitation h"
             f" JOIN accounts_profile p ON p.id = h.profile_id AND p.{capability}"
             " JOIN accounts_user u ON u.id = h.user_id AND u.is_active"
-            f" WHERE {structure} IN ({', '.join(['%s'] * count)})"
-            " AND h.start_date <= %s AND h.end_date >= %s"
-            " AND (h.ended_at IS NULL OR h.ended_at >= %s)"
+            f" WHERE {structure} IN ({', '.join(['%s'] * count)}) AND {IN_FORCE_SQL}"
         )
 
     parts = [

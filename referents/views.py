@@ -16,9 +16,8 @@ from django.db import connection
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
-from django.utils import timezone
 
-from accounts.models import start_of_day_after
+from accounts.models import IN_FORCE_SQL, in_force_sql_params
 from accounts.scope import Scope
 from accounts.selectors import ReferentLookup, referents_for, referents_for_many
 from core.converters import parse_id
@@ -34,18 +33,8 @@ def _own_structures(request: HttpRequest) -> list[Establishment | Unit]:
     query the rights a second time. The SQL is written out (``active_on``'s rule): on this page,
     the most visited, the ORM's compilation of a five-table query cost more than running it.
     """
-    day = timezone.localdate()
-    ops = connection.ops
     with connection.cursor() as cursor:
-        cursor.execute(
-            _OWN_STRUCTURES_SQL,
-            [
-                request.user.pk,
-                ops.adapt_datefield_value(day),
-                ops.adapt_datefield_value(day),
-                ops.adapt_datetimefield_value(start_of_day_after(day)),
-            ],
-        )
+        cursor.execute(_OWN_STRUCTURES_SQL, [request.user.pk, *in_force_sql_params()])
         rows = cursor.fetchall()
     if not request.user.is_platform_admin:
         request._scope = Scope.from_rights(
@@ -53,19 +42,37 @@ def _own_structures(request: HttpRequest) -> list[Establishment | Unit]:
         )
     structures: dict[tuple[int, int | None], Establishment | Unit] = {}
     for row in rows:
-        (establishment_id, unit_id, _administers, _reviews, name, finess, city) = row[:7]
+        (
+            establishment_id,
+            unit_id,
+            _administers,
+            _reviews,
+            name,
+            finess,
+            city,
+            departement_id,
+            departement_code,
+            departement_name,
+            region_id,
+            region_code,
+            region_name,
+            support_name,
+            support_email,
+            support_url,
+            support_phone,
+            unit_name,
+        ) = row
         key = (establishment_id, unit_id)
         if key in structures:
             continue
-        departement_id, departement_code, departement_name, region_id = row[7:11]
         region = Region(
             pk=region_id,
-            code=row[11],
-            name=row[12],
-            support_name=row[13],
-            support_email=row[14],
-            support_url=row[15],
-            support_phone=row[16],
+            code=region_code,
+            name=region_name,
+            support_name=support_name,
+            support_email=support_email,
+            support_url=support_url,
+            support_phone=support_phone,
         )
         departement = Departement(
             pk=departement_id, code=departement_code, name=departement_name, region=region
@@ -82,14 +89,15 @@ def _own_structures(request: HttpRequest) -> list[Establishment | Unit]:
             structures[key] = establishment
         else:
             structures[key] = Unit(
-                pk=unit_id, name=row[17], is_active=True, establishment=establishment
+                pk=unit_id, name=unit_name, is_active=True, establishment=establishment
             )
     return list(structures.values())
 
 
 # The person's rights in force on open structures (``Habilitation.objects.active_on``), with
 # what Mes référents shows of each structure and needs to find its region's support desk.
-_OWN_STRUCTURES_SQL = """
+# Only the module's constant rule goes into the text; values are parameters.
+_OWN_STRUCTURES_SQL = f"""
 SELECT h.establishment_id, h.unit_id, p.administers_accounts, p.reviews_habilitations,
        e.name, e.finess, e.city, d.id, d.code, d.name, r.id, r.code, r.name,
        r.support_name, r.support_email, r.support_url, r.support_phone, u.name
@@ -99,11 +107,9 @@ JOIN structures_establishment e ON e.id = h.establishment_id AND e.is_active
 JOIN structures_departement d ON d.id = e.departement_id
 JOIN structures_region r ON r.id = d.region_id
 LEFT JOIN structures_unit u ON u.id = h.unit_id
-WHERE h.user_id = %s AND h.start_date <= %s AND h.end_date >= %s
-  AND (h.ended_at IS NULL OR h.ended_at >= %s)
-  AND (h.unit_id IS NULL OR u.is_active)
+WHERE h.user_id = %s AND (h.unit_id IS NULL OR u.is_active) AND {IN_FORCE_SQL}
 ORDER BY e.name, u.name, h.id
-"""
+"""  # noqa: S608
 
 
 # What the lookup pages show of an establishment (and need to find its support desk).

@@ -135,6 +135,22 @@ def test_platform_admin_sees_everyone(client, platform_admin, agent, other_refer
     assert client.get(person_url(other_referent)).status_code == 200
 
 
+def test_a_platform_admin_grants_by_finess_number_on_an_open_establishment_only(
+    client, platform_admin, agent, hospital, make
+):
+    client.force_login(platform_admin)
+    url = reverse("administration:habilitation_grant", args=[agent.pk])
+    closed = make.establishment(is_active=False)
+    data = {"profile": make.profile("medecin").pk, "start_date": today().isoformat()}
+    response = client.post(url, {**data, "structure": closed.finess})
+    assert response.status_code == 200
+    assert response.context["form"].has_error("structure")
+    assert not agent.habilitations.filter(establishment=closed).exists()
+    response = client.post(url, {**data, "structure": hospital.finess})
+    assert response.status_code == 302
+    assert agent.habilitations.filter(establishment=hospital, profile__code="medecin").exists()
+
+
 def test_grant_from_the_person_page(client, establishment_referent, agent, hospital, make):
     client.force_login(establishment_referent)
     url = reverse("administration:habilitation_grant", args=[agent.pk])
