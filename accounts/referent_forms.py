@@ -76,6 +76,9 @@ class HabilitationGrantForm(forms.Form):
 
     def __init__(self, *args, scope: Scope, **kwargs) -> None:
         super().__init__(*args, **kwargs)
+        # Only the profiles whose capabilities the person holds somewhere (the service checks
+        # the chosen structure).
+        self.fields["profile"].queryset = scope.grantable_profiles()
         self.by_finess = scope.is_platform_admin
         if self.by_finess:
             # Every establishment of the country would make a list of 400,000 structures:
@@ -186,6 +189,7 @@ class HabilitationModifyForm(forms.Form):
             },
         )
         super().__init__(*args, **kwargs)
+        self.fields["profile"].queryset = scope.grantable_profiles()
         field = self.fields["unit"]
         field.queryset = scope.units(
             Unit.objects.filter(establishment_id=habilitation.establishment_id, is_active=True)

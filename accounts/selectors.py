@@ -208,7 +208,13 @@ def _lookup_sql(establishments: int, units: int) -> str:
             "h.unit_id IS NULL AND h.establishment_id",
             establishments,
         ),
-        branch(_DIRECTOR, "reviews_habilitations", "h.establishment_id", establishments),
+        # The establishment's directors: a unit's director directs that unit only.
+        branch(
+            _DIRECTOR,
+            "reviews_habilitations",
+            "h.unit_id IS NULL AND h.establishment_id",
+            establishments,
+        ),
     ]
     if units:
         parts.append(branch(_REFERENT, "administers_accounts", "h.unit_id", units))

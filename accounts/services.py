@@ -41,6 +41,13 @@ class NotAllowed(PermissionDenied):
     """The actor may not act on this person, habilitation or structure (views answer 404)."""
 
 
+NO_AUTHORITY_MESSAGE = _(
+    "You cannot act on this account yet: the only right you can see was added by you to an "
+    "account that already existed, and its holder has not signed in since. Another référent "
+    "of their structures, or the support desk, can do it."
+)
+
+
 # --- Helpers
 
 
@@ -101,6 +108,64 @@ def _refuse_own(actor: User, user: User) -> None:
         raise ValidationError(
             _("You cannot grant, extend or change your own rights: ask another référent.")
         )
+
+
+def _refuse_platform_account(scope: Scope, user: User) -> None:
+    # The support team's accounts are managed by the support team only.
+    if is_platform_account(user) and not scope.is_platform_admin:
+        raise ValidationError(
+            _(
+                "This account belongs to a platform administrator: only the support desk "
+                "manages it."
+            )
+        )
+
+
+def _check_may_grant(
+    scope: Scope, profile: Profile, establishment: Establishment, unit: Unit | None
+) -> None:
+    """Refuse a profile carrying a capability the actor does not hold over that structure."""
+    if not scope.may_grant(profile, establishment.pk, unit.pk if unit else None):
+        raise ValidationError(
+            {
+                "profile": _(
+                    "You cannot give the “%(profile)s” profile on %(structure)s: it carries "
+                    "rights you do not hold there yourself. Ask a référent of the establishment "
+                    "or the support desk."
+                )
+            },
+            params={"profile": profile.name, "structure": (unit or establishment).name},
+        )
+
+
+def is_platform_account(user: User) -> bool:
+    """The support team's accounts (administration site), which référents never touch."""
+    return user.is_superuser or user.is_staff
+
+
+def holds_authority_over(*, actor: User, user: User, scope: Scope | None = None) -> bool:
+    """May ``actor`` act on the state of ``user``'s account (unblock, end their sessions)?
+
+    Attaching a right to an existing account must not give power over it: any référent can
+    type any e-mail address into "create an account". So a référent needs, besides the person
+    being in their scope, one of: a right of the person in their scope that somebody else
+    granted; having created the account themselves; or the person's confirmation, that is a
+    sign-in since a right in that scope was granted. Platform administrators' accounts are
+    never touched by référents.
+    """
+    scope = _scope_of(actor, scope)
+    if is_platform_account(user):
+        return scope.is_platform_admin
+    if scope.is_platform_admin:
+        return True
+    rights = scope.habilitations().filter(user=user)
+    if rights.exclude(granted_by=actor).exists():
+        return True
+    if AuditEvent.objects.filter(
+        target_user=user, action=AuditEvent.Action.ACCOUNT_CREATED, actor=actor
+    ).exists():
+        return True
+    return user.last_login is not None and rights.filter(created_at__lt=user.last_login).exists()
 
 
 def _check_dates(start_date: datetime.date, end_date: datetime.date) -> None:
@@ -234,9 +299,12 @@ def habilitation_grant(
     Dates default to today and today + HABILITATION_DEFAULT_DAYS. The person is told by e-mail
     (the activation link when they have no password yet).
     """
-    if not _scope_of(actor, scope).administers(establishment.pk, unit.pk if unit else None):
+    scope = _scope_of(actor, scope)
+    if not scope.administers(establishment.pk, unit.pk if unit else None):
         raise NotAllowed
     _refuse_own(actor, user)
+    _refuse_platform_account(scope, user)
+    _check_may_grant(scope, profile, establishment, unit)
     start_date = start_date or timezone.localdate()
     end_date = end_date or default_end_date(start_date)
     _check_dates(start_date, end_date)
@@ -367,6 +435,8 @@ def habilitation_extend(
             raise ValidationError(
                 _("An ended or expired right cannot be extended: grant a new one instead.")
             )
+        # Extending a right hands out its capabilities for longer.
+        _check_may_grant(scope, habilitation.profile, habilitation.establishment, habilitation.unit)
         if end_date <= habilitation.end_date:
             raise ValidationError(
                 {"end_date": _("The new end date must be after the current end date.")}
@@ -425,6 +495,7 @@ def habilitation_modify(
         _check_dates(start_date, end_date)
         if unit is not None and not unit.is_active:
             raise ValidationError({"unit": _("This unit is deactivated.")})
+        _check_may_grant(scope, profile, establishment, unit)
         if end_date > habilitation.end_date:
             _check_extension_limit(habilitation, end_date)
         _check_no_duplicate(
@@ -477,6 +548,8 @@ def habilitation_end(
         habilitation = _lock_habilitation(habilitation)
         if not scope.administers_habilitation(habilitation):
             raise NotAllowed
+        # Asked before the end: the right being ended may be what gives the authority.
+        authority = holds_authority_over(actor=actor, user=habilitation.user, scope=scope)
         if not reason:
             raise ValidationError({"reason": _("Give the reason for ending this right.")})
         if habilitation.status not in ("active", "future"):
@@ -504,9 +577,22 @@ def habilitation_end(
             },
             request=request,
         )
-        if not Habilitation.objects.active_on().filter(user=user).exists():
+        if authority and not Habilitation.objects.active_on().filter(user=user).exists():
+            # Their last right: signed out everywhere, and told by whom.
             user.end_sessions()
+            _notify_signed_out(user, habilitation, actor)
     return habilitation
+
+
+def _notify_signed_out(user: User, habilitation: Habilitation, actor: User) -> None:
+    def send() -> None:
+        _send(
+            "last_right_ended",
+            User.objects.get(pk=user.pk),
+            {"habilitation": habilitation, "referent": actor},
+        )
+
+    transaction.on_commit(send)
 
 
 def account_unblock(
@@ -520,10 +606,14 @@ def account_unblock(
 
     The person is told by e-mail, with a link to choose a new password.
     """
-    if not _scope_of(actor, scope).people().filter(pk=user.pk).exists():
+    scope = _scope_of(actor, scope)
+    if not scope.people().filter(pk=user.pk).exists():
         raise NotAllowed
     with transaction.atomic():
         user = _lock_user(user)
+        _refuse_platform_account(scope, user)
+        if not holds_authority_over(actor=actor, user=user, scope=scope):
+            raise ValidationError(NO_AUTHORITY_MESSAGE)
         if not user.is_blocked:
             raise ValidationError(_("This account is not blocked."))
         before = {
@@ -546,7 +636,7 @@ def account_unblock(
 
         def send() -> None:
             fresh = User.objects.get(pk=user.pk)
-            _send("unblocked", fresh, {"link": password_link(fresh, request)})
+            _send("unblocked", fresh, {"link": password_link(fresh, request), "referent": actor})
 
         transaction.on_commit(send)
     return user

@@ -26,11 +26,12 @@ def _menu(request: HttpRequest) -> list[dict[str, str]]:
             {"label": _("Audit trail"), "url": reverse("journal:events")},
         ]
     if scope.reviews_anything:
-        entries += [
-            {"label": _("Review of habilitations"), "url": reverse("reviews:table")},
-            {"label": _("Review campaigns"), "url": reverse("campaigns:list")},
-            {"label": _("Structures without a référent"), "url": reverse("uncovered:list")},
-        ]
+        entries.append({"label": _("Review of habilitations"), "url": reverse("reviews:table")})
+        if scope.reviews_whole_establishments:
+            entries.append({"label": _("Review campaigns"), "url": reverse("campaigns:list")})
+        entries.append(
+            {"label": _("Structures without a référent"), "url": reverse("uncovered:list")}
+        )
     if scope.is_platform_admin:
         entries.append({"label": _("Administration site"), "url": reverse("admin:index")})
     return entries

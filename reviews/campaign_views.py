@@ -1,7 +1,7 @@
 """Campagnes de revue: a director reviews every active right of their establishment.
 
-Directors of the establishment (any of them: one starts, another may decide) and platform
-administrators open these pages; anybody else gets 404, and so does a campaign of another
+Directors of the whole establishment (any of them: one starts, another may decide) and platform
+administrators open these pages (a director of one unit does not); anybody else gets 404, and so does a campaign of another
 establishment. Every change goes through ``reviews.services``.
 """
 
@@ -48,9 +48,10 @@ O = ReviewDecision.Outcome  # noqa: E741
 
 
 def _reviewer_scope(request: HttpRequest) -> Scope:
-    """The person's scope, or 404 when they review no establishment (not a director)."""
+    """The person's scope, or 404 when they review no whole establishment (a campaign covers
+    the whole establishment: a unit's director reviews their unit in the table only)."""
     scope = scope_of(request)
-    if not scope.reviews_anything:
+    if not scope.reviews_whole_establishments:
         raise Http404
     return scope
 

@@ -11,6 +11,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Profile
+from accounts.scope import Scope
 from core.forms import PlainSelect
 from reviews import selectors
 from structures.models import Establishment, Unit
@@ -87,10 +88,12 @@ class ReviewFilterForm(forms.Form):
         *args,
         establishments: Sequence[Establishment],
         establishment_choices: Sequence[Establishment] | None = None,
+        scope: Scope | None = None,
         **kwargs,
     ) -> None:
         """``establishments``: those shown; ``establishment_choices``: those a director may
-        switch between (None or a single one: no establishment field)."""
+        switch between (None or a single one: no establishment field); ``scope``: the reviewer's,
+        which limits the units offered to those they review."""
         super().__init__(*args, **kwargs)
         if establishment_choices is not None and len(establishment_choices) > 1:
             self.fields["etablissement"].choices = [
@@ -103,9 +106,11 @@ class ReviewFilterForm(forms.Form):
         # establishment with a unit chosen shows an empty table rather than an error.
         unit_establishments = establishment_choices or establishments
         unit_field = self.fields["unite"]
+        units = Unit.objects.filter(establishment__in=[e.pk for e in unit_establishments])
+        if scope is not None:
+            units = scope.reviewed_units(units)
         unit_field.queryset = (
-            Unit.objects.filter(establishment__in=[e.pk for e in unit_establishments])
-            .select_related("establishment")
+            units.select_related("establishment")
             .only("pk", "name", "establishment_id", "establishment__name")
             .order_by("establishment__name", "name", "pk")
         )

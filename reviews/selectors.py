@@ -34,6 +34,7 @@ from django.db.models import (
 from django.utils import timezone
 
 from accounts.models import Charter, CharterAcceptance, Habilitation
+from accounts.scope import Scope
 from structures.models import Unit
 
 logger = logging.getLogger(__name__)
@@ -183,20 +184,32 @@ SUMMARY_SLOW_SECONDS = 0.2
 SUMMARY_CACHE_SECONDS = 60
 
 
-def summary_for_page(rows: QuerySet[Habilitation], establishment_ids: list[int]) -> Summary:
-    """``summary``, from the shared cache when it was slow to compute a moment ago."""
-    ids = ",".join(str(pk) for pk in sorted(establishment_ids))
+def summary_for_page(
+    rows: QuerySet[Habilitation], scope: Scope, establishment_ids: list[int]
+) -> Summary:
+    """``summary``, from the shared cache when it was slow to compute a moment ago.
+
+    The key names what the reviewer sees: the establishments, and for a unit's director the
+    units reviewed (never an establishment's numbers to a unit's director)."""
+    whole = (
+        sorted(establishment_ids)
+        if scope.is_platform_admin
+        else sorted(set(establishment_ids) & scope.reviewed_establishment_ids)
+    )
+    units = [] if scope.is_platform_admin else sorted(scope.reviewed_unit_ids)
+    ids = f"{sorted(establishment_ids)}|{whole}|{units}"
     digest = hashlib.sha256(ids.encode()).hexdigest()[:32]
     key = f"reviews:summary:{timezone.localdate().isoformat()}:{digest}"
+    reviewed_units = scope.reviewed_units(Unit.objects.filter(establishment_id__in=establishment_ids))
     try:
         cached = cache.get(key)
     except Exception:  # an unreachable Redis: count live rather than fail the page
         logger.warning("Cache unreachable: review summary computed live", exc_info=True)
-        return summary(rows, establishment_ids)
+        return summary(rows, reviewed_units)
     if isinstance(cached, Summary):
         return cached
     started = time.monotonic()
-    numbers = summary(rows, establishment_ids)
+    numbers = summary(rows, reviewed_units)
     if time.monotonic() - started > SUMMARY_SLOW_SECONDS:
         kept = dataclasses.replace(numbers, computed_at=timezone.now())
         try:
@@ -206,11 +219,11 @@ def summary_for_page(rows: QuerySet[Habilitation], establishment_ids: list[int])
     return numbers
 
 
-def summary(rows: QuerySet[Habilitation], establishment_ids: Iterable[int]) -> Summary:
-    """The numbers at the top of the table, for the selected establishments (two queries).
+def summary(rows: QuerySet[Habilitation], units: QuerySet[Unit]) -> Summary:
+    """The numbers at the top of the table, for the reviewed structures (two queries).
 
-    ``rows`` are the unfiltered ``review_rows`` of those establishments. People are counted once
-    however many active rights they hold.
+    ``rows`` are the unfiltered ``review_rows`` of those structures, ``units`` their units.
+    People are counted once however many active rights they hold.
     """
     today = timezone.localdate()
     active = Q(review_status=ACTIVE)
@@ -224,19 +237,15 @@ def summary(rows: QuerySet[Habilitation], establishment_ids: Iterable[int]) -> S
             "user", distinct=True, filter=active & Q(charter_accepted=False)
         ),
     )
-    return Summary(**numbers, units_without_referent=units_without_referent(establishment_ids))
+    return Summary(**numbers, units_without_referent=units_without_referent(units))
 
 
-def units_without_referent(establishment_ids: Iterable[int]) -> int:
-    """Active units with no active référent of their own (their establishment's serve them),
-    by the same rule as ``accounts.selectors.referents_for``."""
+def units_without_referent(units: QuerySet[Unit]) -> int:
+    """Active ``units`` with no active référent of their own (their establishment's serve
+    them), by the same rule as ``accounts.selectors.referents_for``."""
     own_referent = (
         Habilitation.objects.active_on()
         .referents()
         .filter(unit=OuterRef("pk"), user__is_active=True)
     )
-    return (
-        Unit.objects.filter(establishment_id__in=list(establishment_ids), is_active=True)
-        .exclude(Exists(own_referent))
-        .count()
-    )
+    return units.filter(is_active=True).exclude(Exists(own_referent)).count()

@@ -78,10 +78,15 @@ def _last_referent_end(structure_filter: Q, on: datetime.date) -> Subquery:
     return Subquery(past, output_field=DateField())
 
 
-def uncovered_structures(establishments: QuerySet[Establishment], on: datetime.date) -> QuerySet:
+def uncovered_structures(
+    establishments: QuerySet[Establishment],
+    on: datetime.date,
+    units: QuerySet[Unit] | None = None,
+) -> QuerySet:
     """Rows (dicts) of the open establishments among ``establishments`` without an active
     référent of their own, and of their open units without one, sorted by establishment then
-    unit (the establishment's own row first)."""
+    unit (the establishment's own row first). ``units``: further units to look at, outside
+    those establishments (a unit's director sees that unit, not its establishment)."""
     active = Habilitation.objects.active_on(on).referents().filter(user__is_active=True)
     establishment_has_referent = Exists(
         active.filter(establishment_id=OuterRef("pk"), unit__isnull=True)
@@ -102,12 +107,11 @@ def uncovered_structures(establishments: QuerySet[Establishment], on: datetime.d
             last_end=_last_referent_end(Q(establishment_id=OuterRef("pk"), unit__isnull=True), on),
         )
     )
+    in_establishments = Q(establishment__in=establishments.values("pk"))
+    if units is not None:
+        in_establishments |= Q(pk__in=units.values("pk"))
     unit_rows = (
-        Unit.objects.filter(
-            is_active=True,
-            establishment__is_active=True,
-            establishment__in=establishments.values("pk"),
-        )
+        Unit.objects.filter(in_establishments, is_active=True, establishment__is_active=True)
         .alias(covered=Exists(active.filter(unit_id=OuterRef("pk"))))
         .filter(covered=False)
         .order_by()
@@ -140,18 +144,23 @@ def _uncovered_scope(request: HttpRequest) -> Scope:
     return scope
 
 
-def _establishments(request: HttpRequest, scope: Scope) -> tuple[QuerySet | None, RegionForm]:
-    """The establishments to look at: a director's own, or the chosen region's (admins);
-    None while an administrator has not chosen a valid region."""
+def _structures(request: HttpRequest, scope: Scope) -> tuple[dict | None, RegionForm]:
+    """The structures to look at (``uncovered_structures`` arguments): a director's own
+    establishments and units, or the chosen region's (admins); None while an administrator
+    has not chosen a valid region."""
     form = RegionForm(request.GET if "region" in request.GET else None)
     if not scope.is_platform_admin:
-        return (
-            Establishment.objects.filter(pk__in=scope.reviewed_establishment_ids),
-            form,
-        )
+        structures = {
+            "establishments": Establishment.objects.filter(
+                pk__in=scope.reviewed_establishment_ids
+            ),
+            "units": Unit.objects.filter(pk__in=scope.reviewed_unit_ids),
+        }
+        return structures, form
     if not form.is_valid():
         return None, form
-    return Establishment.objects.filter(departement__region=form.cleaned_data["region"]), form
+    region = form.cleaned_data["region"]
+    return {"establishments": Establishment.objects.filter(departement__region=region)}, form
 
 
 # --- The views
@@ -161,10 +170,10 @@ def _establishments(request: HttpRequest, scope: Scope) -> tuple[QuerySet | None
 def uncovered_list(request: HttpRequest) -> HttpResponse:
     """Structures sans référent."""
     scope = _uncovered_scope(request)
-    establishments, form = _establishments(request, scope)
+    structures, form = _structures(request, scope)
     context: dict = {"form": form, "choose_region": scope.is_platform_admin, "page": None}
-    if establishments is not None:
-        rows = uncovered_structures(establishments, timezone.localdate())
+    if structures is not None:
+        rows = uncovered_structures(on=timezone.localdate(), **structures)
         page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
         params = {"region": form.cleaned_data["region"].code} if scope.is_platform_admin else {}
         context.update(
@@ -199,11 +208,11 @@ def _export_rows(rows: Iterable[dict]) -> Iterator[list[object]]:
 def uncovered_export(request: HttpRequest) -> HttpResponse:
     """The same list as a CSV file for French Excel (all pages)."""
     scope = _uncovered_scope(request)
-    establishments, form = _establishments(request, scope)
-    if establishments is None:
+    structures, form = _structures(request, scope)
+    if structures is None:
         # An administrator exports one region at a time, chosen on the list first.
         return redirect("uncovered:list")
-    rows = uncovered_structures(establishments, timezone.localdate())
+    rows = uncovered_structures(on=timezone.localdate(), **structures)
     region = form.cleaned_data["region"].code if scope.is_platform_admin else ""
     filename = f"structures-sans-referent{f'-{region}' if region else ''}"
     return csv_response(

@@ -90,11 +90,10 @@ def _selection(request: HttpRequest, scope: Scope) -> Selection | None:
             return None
         establishment = get_object_or_404(Establishment, pk=int(raw))
         return Selection([establishment], None, establishment)
-    if raw and int(raw) not in scope.reviewed_establishment_ids:
+    reviewable = scope.reviewable_establishment_ids
+    if raw and int(raw) not in reviewable:
         raise Http404
-    mine = list(
-        Establishment.objects.filter(pk__in=scope.reviewed_establishment_ids).order_by("name", "pk")
-    )
+    mine = list(Establishment.objects.filter(pk__in=reviewable).order_by("name", "pk"))
     if raw:
         chosen = next(e for e in mine if e.pk == int(raw))
         return Selection([chosen], mine, chosen)
@@ -108,12 +107,13 @@ def _rows(scope: Scope, selection: Selection) -> QuerySet[Habilitation]:
     )
 
 
-def _form(request: HttpRequest, selection: Selection) -> ReviewFilterForm:
+def _form(request: HttpRequest, scope: Scope, selection: Selection) -> ReviewFilterForm:
     # Always bound: every field is optional, so no parameter at all is a valid, empty filter.
     return ReviewFilterForm(
         request.GET,
         establishments=selection.establishments,
         establishment_choices=selection.choices,
+        scope=scope,
     )
 
 
@@ -184,9 +184,9 @@ def table(request: HttpRequest) -> HttpResponse:
     selection = _selection(request, scope)
     if selection is None:
         return _choose_establishment(request)
-    form = _form(request, selection)
+    form = _form(request, scope, selection)
     rows = _rows(scope, selection)
-    summary = selectors.summary_for_page(rows, selection.ids)
+    summary = selectors.summary_for_page(rows, scope, selection.ids)
     page = None
     links: dict[str, str] = {}
     headers: list[dict[str, str]] = []
@@ -341,7 +341,7 @@ def export(request: HttpRequest) -> HttpResponse:
     selection = _selection(request, scope)
     if selection is None:
         return redirect("reviews:table")
-    form = _form(request, selection)
+    form = _form(request, scope, selection)
     if not form.is_valid():
         messages.error(request, _("Correct the filters before exporting."))
         return redirect(f"{reverse('reviews:table')}?{request.GET.urlencode()}")
