@@ -40,9 +40,17 @@ class AccountBackend(ModelBackend):
             return None
         # check_password runs the hasher first, for blocked and inactive accounts too
         # (and Django runs it on a dummy value when the password is unusable).
-        if user.check_password(password) and self.user_can_authenticate(user):
+        right_password = user.check_password(password)
+        if right_password and self.user_can_authenticate(user):
             lockout.signin_succeed(user=user, request=request)
             return user
+        if right_password and user.is_active and user.is_blocked:
+            # Whoever knows the password may learn that the account is blocked, and whom to
+            # ask: the sign-in form shows it (a wrong password keeps the neutral message).
+            lockout.signin_refused_blocked(user=user, request=request)
+            if request is not None:
+                request.blocked_account = user
+            return None
         lockout.signin_fail(user=user, request=request)
         return None
 

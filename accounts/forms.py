@@ -2,11 +2,18 @@ from django import forms
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.utils.translation import gettext_lazy as _
 
+from core.after_response import after_response
 from core.forms import IdModelMultipleChoiceField
 
 SIGN_IN_FAILED = _(
     "Sign-in failed: check your e-mail address and password. After several failures your "
     "account is blocked; your référent can unblock it."
+)
+
+
+BLOCKED = _(
+    "Your account is blocked. Only a référent of your structures (or the support desk) can "
+    "unblock it: write to one of them below."
 )
 
 
@@ -24,6 +31,16 @@ class SignInForm(AuthenticationForm):
     def clean_username(self) -> str:
         return self.cleaned_data["username"].strip().lower()
 
+    @property
+    def blocked_account(self):
+        """The blocked account whose right password was typed (the backend says so)."""
+        return getattr(self.request, "blocked_account", None)
+
+    def get_invalid_login_error(self) -> forms.ValidationError:
+        if self.blocked_account is not None:
+            return forms.ValidationError(BLOCKED, code="blocked")
+        return super().get_invalid_login_error()
+
 
 class AccountPasswordResetForm(PasswordResetForm):
     email = forms.EmailField(
@@ -35,6 +52,16 @@ class AccountPasswordResetForm(PasswordResetForm):
     def get_users(self, email: str):
         # Addresses are stored lower-cased; blocked people may reset too (it does not unblock).
         return super().get_users(email.strip().lower())
+
+    def save(self, *args, request=None, **kwargs) -> None:
+        self._request = request
+        super().save(*args, request=request, **kwargs)
+
+    def send_mail(self, *args, **kwargs) -> None:
+        # Built and sent after the response: an unknown address, which sends nothing, must
+        # not answer faster than a known one (``core.after_response``).
+        send = super().send_mail
+        after_response(self._request, lambda: send(*args, **kwargs))
 
 
 class BlockedHelpForm(forms.Form):

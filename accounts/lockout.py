@@ -32,11 +32,14 @@ from django.utils.translation import gettext
 from accounts import audit
 from accounts.models import AuditEvent, Habilitation, RateLimitHit, User, normalize_email
 from accounts.selectors import ReferentLookup, SupportDesk, referents_for_many
+from core.after_response import after_response
 from structures.models import Establishment, Unit
 
 SIGNIN_IP = "signin-ip"
 HELP_IP = "help-ip"
 HELP_ADDRESS = "help-address"
+RESET_IP = "reset-ip"
+RESET_ADDRESS = "reset-address"
 # Every window is shorter than this: older rows count for nothing and are purged.
 _KEEP = datetime.timedelta(days=1)
 _HELP_WINDOW = datetime.timedelta(hours=1)
@@ -148,13 +151,23 @@ def signin_succeed(*, user: User, request: HttpRequest | None) -> None:
         )
 
 
+def signin_refused_blocked(*, user: User, request: HttpRequest | None) -> None:
+    """The right password on a blocked account: refused, not counted as a failure (the
+    account is blocked already), recorded."""
+    audit.record(
+        action=AuditEvent.Action.SIGNIN_FAILED,
+        target_user=user,
+        after={"account_exists": True, "blocked": True},
+        request=request,
+    )
+
+
+def referent_lookups(user: User) -> list[ReferentLookup]:
+    """Who can unblock ``user``: the référents (or the escalation) of each active structure."""
+    return referents_for_many(_active_structures(user))
+
+
 # --- "Account blocked?": the référents' contacts by e-mail
-
-
-@dataclass(frozen=True)
-class HelpOutcome:
-    # False when the client sent too many requests: the page says "try again later".
-    accepted: bool
 
 
 def _active_structures(user: User) -> list[Establishment | Unit]:
@@ -191,29 +204,70 @@ def _send(*, template: str, context: dict, to: str) -> None:
     message.send()
 
 
-def referent_contacts_send(*, email: str, request: HttpRequest | None) -> HelpOutcome:
-    """E-mail an account's own address the référents of each of its active structures.
+@dataclass(frozen=True)
+class MailRequestOutcome:
+    """The answer to a request that e-mails an address (help, password reset)."""
 
-    For a structure nobody serves, the e-mail gives the escalation data (directors and the
-    support desk) instead. Unknown addresses get nothing, and the caller answers the same.
-    Limited per client address and per e-mail address (``BLOCKED_HELP_MAX_PER_*``, per hour),
-    so that the page cannot be used to flood someone's mailbox.
-    """
+    # False when the client sent too many requests: the page says "try again later".
+    accepted: bool
+    # False when the address had its share of e-mails this hour: nothing is sent, and the page
+    # answers as if it were.
+    send: bool = True
+
+
+def mail_request_count(
+    *, kind: str, email: str, request: HttpRequest | None
+) -> MailRequestOutcome:
+    """Count one request to e-mail ``email`` (``kind``: "help" or "reset") against the limits
+    per client address and per e-mail address (an hour each). Counted for unknown addresses
+    too: the answer must not depend on existence."""
+    ip_scope, address_scope, max_ip, max_address = {
+        "help": (
+            HELP_IP,
+            HELP_ADDRESS,
+            settings.BLOCKED_HELP_MAX_PER_IP,
+            settings.BLOCKED_HELP_MAX_PER_ADDRESS,
+        ),
+        "reset": (
+            RESET_IP,
+            RESET_ADDRESS,
+            settings.PASSWORD_RESET_MAX_PER_IP,
+            settings.PASSWORD_RESET_MAX_PER_ADDRESS,
+        ),
+    }[kind]
     address = normalize_email(email)
     ip = audit.client_ip(request)
     with transaction.atomic():
         if ip:
-            if _count(HELP_IP, ip, _HELP_WINDOW) >= settings.BLOCKED_HELP_MAX_PER_IP:
-                return HelpOutcome(accepted=False)
-            _hit(HELP_IP, ip)
-        # Counted for unknown addresses too: the answer must not depend on existence.
-        if _count(HELP_ADDRESS, address, _HELP_WINDOW) >= settings.BLOCKED_HELP_MAX_PER_ADDRESS:
-            return HelpOutcome(accepted=True)
-        _hit(HELP_ADDRESS, address)
-        user = User.objects.filter(email=address, is_active=True).first()
-    if user is None:
-        return HelpOutcome(accepted=True)
-    lookups: list[ReferentLookup] = referents_for_many(_active_structures(user))
+            if _count(ip_scope, ip, _HELP_WINDOW) >= max_ip:
+                return MailRequestOutcome(accepted=False, send=False)
+            _hit(ip_scope, ip)
+        if _count(address_scope, address, _HELP_WINDOW) >= max_address:
+            return MailRequestOutcome(accepted=True, send=False)
+        _hit(address_scope, address)
+    return MailRequestOutcome(accepted=True)
+
+
+def referent_contacts_send(*, email: str, request: HttpRequest | None) -> MailRequestOutcome:
+    """E-mail an account's own address the référents of each of its active structures.
+
+    For a structure nobody serves, the e-mail gives the escalation data (directors and the
+    support desk) instead. Unknown addresses get nothing, and the caller answers the same: the
+    e-mail is built and sent after the response (``core.after_response``), so that both
+    answers take the same time. Limited per client address and per e-mail address
+    (``BLOCKED_HELP_MAX_PER_*``, per hour), so that the page cannot flood someone's mailbox.
+    """
+    outcome = mail_request_count(kind="help", email=email, request=request)
+    if not outcome.send:
+        return outcome
+    user = User.objects.filter(email=normalize_email(email), is_active=True).first()
+    if user is not None:
+        after_response(request, lambda: _send_referent_contacts(user))
+    return outcome
+
+
+def _send_referent_contacts(user: User) -> None:
+    lookups = referent_lookups(user)
     _send(
         template="referent_contacts",
         context={
@@ -224,4 +278,3 @@ def referent_contacts_send(*, email: str, request: HttpRequest | None) -> HelpOu
         },
         to=user.email,
     )
-    return HelpOutcome(accepted=True)

@@ -18,6 +18,7 @@ from accounts.forms import (
     SignInForm,
 )
 from accounts.models import AuditEvent, Habilitation
+from accounts.selectors import SupportDesk
 
 
 class SignInView(auth_views.LoginView):
@@ -31,6 +32,17 @@ class SignInView(auth_views.LoginView):
         if lockout.ip_is_throttled(audit.client_ip(request)):
             return too_many_attempts(request)
         return super().post(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs) -> dict:
+        context = super().get_context_data(**kwargs)
+        blocked = context["form"].blocked_account
+        if blocked is not None:
+            lookups = lockout.referent_lookups(blocked)
+            context["blocked"] = {
+                "lookups": lookups,
+                "fallback_support": None if lookups else SupportDesk.for_region(None),
+            }
+        return context
 
 
 def too_many_attempts(request: HttpRequest) -> HttpResponse:
@@ -66,6 +78,10 @@ def blocked_help(request: HttpRequest) -> HttpResponse:
 
 
 class PasswordResetView(auth_views.PasswordResetView):
+    """The same answer whether or not the address has an account: the e-mail goes after the
+    response (``AccountPasswordResetForm``), and requests are limited per client address and
+    per e-mail address (``PASSWORD_RESET_MAX_PER_*``)."""
+
     form_class = AccountPasswordResetForm
     template_name = "accounts/password_reset.html"
     email_template_name = "accounts/email/password_reset.txt"
@@ -73,10 +89,33 @@ class PasswordResetView(auth_views.PasswordResetView):
     subject_template_name = "accounts/email/password_reset_subject.txt"
     success_url = reverse_lazy("accounts:password_reset_done")
 
+    def form_valid(self, form: AccountPasswordResetForm) -> HttpResponse:
+        outcome = lockout.mail_request_count(
+            kind="reset", email=form.cleaned_data["email"], request=self.request
+        )
+        if not outcome.accepted:
+            return too_many_attempts(self.request)
+        if not outcome.send:
+            return redirect(self.success_url)
+        return super().form_valid(form)
+
 
 class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     template_name = "accounts/password_reset_confirm.html"
     success_url = reverse_lazy("accounts:password_reset_complete")
+
+    def form_valid(self, form) -> HttpResponse:
+        response = super().form_valid(form)
+        if self.user.is_blocked:
+            # A new password does not unblock: only a référent does.
+            messages.warning(
+                self.request,
+                _(
+                    "Your password is changed, but your account stays blocked until a référent "
+                    "of your structures unblocks it."
+                ),
+            )
+        return response
 
 
 @login_required

@@ -52,6 +52,8 @@ MIDDLEWARE = [
     "core.middleware.ClientAddressMiddleware",
     # First: every answer, HTTPS redirects and static files included, gets an id and a log line.
     "core.request_log.RequestLogMiddleware",
+    # E-mails that must not make an answer slower for existing accounts go after the response.
+    "core.after_response.AfterResponseMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "core.middleware.ContentSecurityPolicyMiddleware",
     "core.middleware.RejectNullCharactersMiddleware",
@@ -219,6 +221,10 @@ SIGNIN_IP_WINDOW_MINUTES = env.int("SIGNIN_IP_WINDOW_MINUTES", default=15)
 # "Account blocked?" page: référents' contacts e-mails per address and per client, per hour.
 BLOCKED_HELP_MAX_PER_ADDRESS = env.int("BLOCKED_HELP_MAX_PER_ADDRESS", default=3)
 BLOCKED_HELP_MAX_PER_IP = env.int("BLOCKED_HELP_MAX_PER_IP", default=20)
+# Password reset e-mails per address per hour (more are silently dropped), and requests per
+# client address per hour (more get the "too many attempts" page).
+PASSWORD_RESET_MAX_PER_ADDRESS = env.int("PASSWORD_RESET_MAX_PER_ADDRESS", default=3)
+PASSWORD_RESET_MAX_PER_IP = env.int("PASSWORD_RESET_MAX_PER_IP", default=20)
 
 # Security: the production values; DEBUG relaxes only what local HTTP needs.
 SECURE_CONTENT_TYPE_NOSNIFF = True

@@ -129,7 +129,8 @@ def test_the_same_neutral_message_whatever_the_account(client, person, make):
         for email, password in [
             (person.email, "wrong password"),
             ("nobody@example.test", PASSWORD),
-            ("blocked@example.test", PASSWORD),
+            # With the right password a blocked account is told so (test_blocked_people.py).
+            ("blocked@example.test", "wrong password"),
             ("inactive@example.test", PASSWORD),
         ]
     }
