@@ -215,9 +215,7 @@ class MailRequestOutcome:
     send: bool = True
 
 
-def mail_request_count(
-    *, kind: str, email: str, request: HttpRequest | None
-) -> MailRequestOutcome:
+def mail_request_count(*, kind: str, email: str, request: HttpRequest | None) -> MailRequestOutcome:
     """Count one request to e-mail ``email`` (``kind``: "help" or "reset") against the limits
     per client address and per e-mail address (an hour each). Counted for unknown addresses
     too: the answer must not depend on existence."""

@@ -241,9 +241,7 @@ def person(request: HttpRequest, pk: int) -> HttpResponse:
             "charter": charter,
             "charter_accepted": accepted,
             "is_self": user.pk == request.user.pk,
-            "authority": services.holds_authority_over(
-                actor=request.user, user=user, scope=scope
-            ),
+            "authority": services.holds_authority_over(actor=request.user, user=user, scope=scope),
             "platform_account": services.is_platform_account(user),
         },
     )

@@ -97,7 +97,9 @@ class Scope:
 
     @property
     def reviews_anything(self) -> bool:
-        return self.is_platform_admin or bool(self.reviewed_establishment_ids or self.reviewed_unit_ids)
+        return self.is_platform_admin or bool(
+            self.reviewed_establishment_ids or self.reviewed_unit_ids
+        )
 
     @property
     def reviews_whole_establishments(self) -> bool:
@@ -138,10 +140,11 @@ class Scope:
             return True
         if not self.administers(establishment_id, unit_id):
             return False
-        if profile.reviews_habilitations and not (
-            self.reviews(establishment_id, unit_id) or establishment_id in self.establishment_ids
-        ):
-            return False
+        if profile.reviews_habilitations:
+            return (
+                self.reviews(establishment_id, unit_id)
+                or establishment_id in self.establishment_ids
+            )
         return True
 
     def grantable_profiles(self, queryset: QuerySet[Profile] | None = None) -> QuerySet[Profile]:

@@ -114,10 +114,7 @@ def _refuse_platform_account(scope: Scope, user: User) -> None:
     # The support team's accounts are managed by the support team only.
     if is_platform_account(user) and not scope.is_platform_admin:
         raise ValidationError(
-            _(
-                "This account belongs to a platform administrator: only the support desk "
-                "manages it."
-            )
+            _("This account belongs to a platform administrator: only the support desk manages it.")
         )
 
 

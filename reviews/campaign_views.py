@@ -1,8 +1,8 @@
 """Campagnes de revue: a director reviews every active right of their establishment.
 
 Directors of the whole establishment (any of them: one starts, another may decide) and platform
-administrators open these pages (a director of one unit does not); anybody else gets 404, and so does a campaign of another
-establishment. Every change goes through ``reviews.services``.
+administrators open these pages (a director of one unit does not); anybody else gets 404, and
+so does a campaign of another establishment. Every change goes through ``reviews.services``.
 """
 
 from __future__ import annotations

@@ -12,7 +12,6 @@ import datetime
 import hashlib
 import logging
 import time
-from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -200,7 +199,9 @@ def summary_for_page(
     ids = f"{sorted(establishment_ids)}|{whole}|{units}"
     digest = hashlib.sha256(ids.encode()).hexdigest()[:32]
     key = f"reviews:summary:{timezone.localdate().isoformat()}:{digest}"
-    reviewed_units = scope.reviewed_units(Unit.objects.filter(establishment_id__in=establishment_ids))
+    reviewed_units = scope.reviewed_units(
+        Unit.objects.filter(establishment_id__in=establishment_ids)
+    )
     try:
         cached = cache.get(key)
     except Exception:  # an unreachable Redis: count live rather than fail the page

@@ -151,9 +151,7 @@ def _structures(request: HttpRequest, scope: Scope) -> tuple[dict | None, Region
     form = RegionForm(request.GET if "region" in request.GET else None)
     if not scope.is_platform_admin:
         structures = {
-            "establishments": Establishment.objects.filter(
-                pk__in=scope.reviewed_establishment_ids
-            ),
+            "establishments": Establishment.objects.filter(pk__in=scope.reviewed_establishment_ids),
             "units": Unit.objects.filter(pk__in=scope.reviewed_unit_ids),
         }
         return structures, form
