@@ -11,7 +11,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
-from accounts.models import Charter, CharterAcceptance, Habilitation, User
+from accounts.models import Charter, CharterAcceptance, Habilitation, Profile, User
 from reviews.models import ReviewCampaign
 
 AREA_NAMESPACES = {
@@ -29,13 +29,26 @@ ROLES = [
     "unit_referent",
     "other_referent",
     "director",
+    # A director of the cardiology unit only: reviews that unit, never the establishment.
+    "unit_director",
+    # A référent of the cardiology unit who is also its director.
+    "unit_referent_director",
     "establishment_referent",
     "platform_admin",
 ]
-EVERY_REFERENT = {"unit_referent", "other_referent", "establishment_referent", "platform_admin"}
+EVERY_REFERENT = {
+    "unit_referent",
+    "unit_referent_director",
+    "other_referent",
+    "establishment_referent",
+    "platform_admin",
+}
 HOSPITAL_WIDE = {"establishment_referent", "platform_admin"}
 EVERYONE_SIGNED_IN = set(ROLES) - {"anonymous"}
+# Campaigns cover a whole establishment: its directors run them.
 DIRECTORS = {"director", "platform_admin"}
+# The review table and the structures without référent: a unit's director sees their unit.
+EVERY_REVIEWER = DIRECTORS | {"unit_director", "unit_referent_director"}
 
 # URL name -> (how to build its arguments from the world, who may open it, method)
 MATRIX: dict[str, tuple[str | None, set[str], str]] = {
@@ -49,7 +62,11 @@ MATRIX: dict[str, tuple[str | None, set[str], str]] = {
     "administration:habilitation_end": ("nurse_right", HOSPITAL_WIDE, "GET"),
     "establishments:list": (None, EVERY_REFERENT, "GET"),
     # A unit référent reads their establishment's sheet (read-only) and manages their unit.
-    "establishments:detail": ("hospital", HOSPITAL_WIDE | {"unit_referent"}, "GET"),
+    "establishments:detail": (
+        "hospital",
+        HOSPITAL_WIDE | {"unit_referent", "unit_referent_director"},
+        "GET",
+    ),
     "establishments:unit_create": ("hospital", HOSPITAL_WIDE, "GET"),
     "establishments:unit_edit": ("geriatrics", HOSPITAL_WIDE, "GET"),
     "establishments:unit_deactivate": ("geriatrics", HOSPITAL_WIDE, "POST"),
@@ -59,16 +76,16 @@ MATRIX: dict[str, tuple[str | None, set[str], str]] = {
     "charter:accept": (None, EVERYONE_SIGNED_IN, "GET"),
     "charter:pending": (None, EVERY_REFERENT, "GET"),
     "charter:remind": (None, EVERY_REFERENT, "POST"),
-    "reviews:table": (None, DIRECTORS, "GET"),
-    "reviews:export": (None, DIRECTORS, "GET"),
+    "reviews:table": (None, EVERY_REVIEWER, "GET"),
+    "reviews:export": (None, EVERY_REVIEWER, "GET"),
     "campaigns:list": (None, DIRECTORS, "GET"),
     "campaigns:start": (None, DIRECTORS, "POST"),
     "campaigns:detail": ("campaign", DIRECTORS, "GET"),
     "campaigns:close": ("campaign", DIRECTORS, "GET"),
     "campaigns:report": ("campaign", DIRECTORS, "GET"),
     "campaigns:report_csv": ("campaign", DIRECTORS, "GET"),
-    "uncovered:list": (None, DIRECTORS, "GET"),
-    "uncovered:export": (None, DIRECTORS, "GET"),
+    "uncovered:list": (None, EVERY_REVIEWER, "GET"),
+    "uncovered:export": (None, EVERY_REVIEWER, "GET"),
 }
 
 
@@ -88,6 +105,20 @@ def area_url_names() -> set[str]:
 
 def test_every_administration_url_has_a_row():
     assert area_url_names() == set(MATRIX)
+
+
+@pytest.fixture
+def unit_director(make, cardiology):
+    user = make.user(email="dir.cardio@example.test", last_name="Lambert")
+    make.habilitation(user, cardiology, profile=Profile.DIRECTOR)
+    return user
+
+
+@pytest.fixture
+def unit_referent_director(make, cardiology):
+    user = make.referent(cardiology, email="ref.dir.cardio@example.test", last_name="Garnier")
+    make.habilitation(user, cardiology, profile=Profile.DIRECTOR)
+    return user
 
 
 @pytest.fixture
@@ -139,7 +170,17 @@ def test_access(client, request, world, role, name):
         assert response.status_code == 404, response.status_code
 
 
-@pytest.mark.parametrize("role", ["unit_referent", "other_referent", "agent", "director"])
+@pytest.mark.parametrize(
+    "role",
+    [
+        "unit_referent",
+        "other_referent",
+        "agent",
+        "director",
+        "unit_director",
+        "unit_referent_director",
+    ],
+)
 def test_forbidden_posts_change_nothing(client, request, world, role, geriatrics):
     user = request.getfixturevalue(role)
     CharterAcceptance.objects.create(user=user, charter=Charter.current())
