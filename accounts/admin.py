@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
+from accounts.admin_audit import AuditedAdmin, ReadOnlyAdmin
 from accounts.models import (
     AuditEvent,
     Charter,
@@ -20,16 +21,23 @@ class HabilitationInline(admin.TabularInline):
     fk_name = "user"
     extra = 0
     fields = ["profile", "establishment", "unit", "start_date", "end_date", "ended_at"]
-    readonly_fields = ["ended_at"]
-    autocomplete_fields = ["establishment", "unit"]
+    readonly_fields = fields
     show_change_link = True
 
+    # Rights are granted, extended and ended on the person's page (scope, rules, audit trail,
+    # e-mails), never here; and never deleted.
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
     def has_delete_permission(self, request, obj=None) -> bool:
-        return False  # Rights are ended, never deleted.
+        return False
 
 
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(AuditedAdmin, BaseUserAdmin):
     ordering = ["last_name", "first_name"]
     list_display = ["email", "last_name", "first_name", "is_active", "blocked_at", "last_login"]
     list_filter = [
@@ -61,23 +69,19 @@ class UserAdmin(BaseUserAdmin):
     ]
     inlines = [HabilitationInline]
 
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False  # People keep their history; deactivate instead.
-
 
 @admin.register(Profile)
-class ProfileAdmin(admin.ModelAdmin):
+class ProfileAdmin(AuditedAdmin):
     list_display = ["name", "code", "administers_accounts", "reviews_habilitations", "order"]
     list_filter = ["administers_accounts", "reviews_habilitations"]
     search_fields = ["name", "code"]
     prepopulated_fields = {"code": ["name"]}
 
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
-
 
 @admin.register(Habilitation)
-class HabilitationAdmin(admin.ModelAdmin):
+class HabilitationAdmin(ReadOnlyAdmin):
+    """Read-only: rights change on the person's page, through ``accounts.services``."""
+
     list_display = [
         "user",
         "profile",
@@ -96,88 +100,51 @@ class HabilitationAdmin(admin.ModelAdmin):
         "unit__name",
     ]
     list_select_related = ["user", "profile", "establishment", "unit"]
-    autocomplete_fields = ["user", "establishment", "unit", "granted_by", "ended_by"]
     date_hierarchy = "end_date"
-    readonly_fields = ["created_at"]
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False  # Rights are ended (who, when, why), never deleted.
 
 
 @admin.register(Charter)
-class CharterAdmin(admin.ModelAdmin):
+class CharterAdmin(AuditedAdmin):
     list_display = ["version", "title", "published_at"]
     search_fields = ["title", "body"]
 
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
-
 
 @admin.register(CharterAcceptance)
-class CharterAcceptanceAdmin(admin.ModelAdmin):
+class CharterAcceptanceAdmin(ReadOnlyAdmin):
     list_display = ["user", "charter", "accepted_at"]
     list_filter = ["charter"]
     search_fields = ["user__email", "user__last_name"]
     list_select_related = ["user", "charter"]
-    autocomplete_fields = ["user"]
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
+class AuditEventAdmin(ReadOnlyAdmin):
     list_display = ["created_at", "action", "actor", "target_user", "establishment", "ip_address"]
     list_filter = ["action"]
     search_fields = ["actor__email", "target_user__email", "=establishment__finess", "=request_id"]
     list_select_related = ["actor", "target_user", "establishment"]
     date_hierarchy = "created_at"
 
-    # Append-only: readable, never added, changed or deleted by hand.
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
-
 
 @admin.register(CharterReminder)
-class CharterReminderAdmin(admin.ModelAdmin):
+class CharterReminderAdmin(ReadOnlyAdmin):
     list_display = ["user", "charter", "sent_by", "sent_at"]
     list_filter = ["charter"]
     search_fields = ["user__email", "user__last_name", "sent_by__email"]
     list_select_related = ["user", "charter", "sent_by"]
 
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
 
 @admin.register(RateLimitHit)
-class RateLimitHitAdmin(admin.ModelAdmin):
+class RateLimitHitAdmin(ReadOnlyAdmin):
     """Read-only: the support team can see a throttled address (keys are HMACs, not input)."""
 
     list_display = ["created_at", "scope", "key"]
     list_filter = ["scope"]
     search_fields = ["=key"]
 
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
 
 @admin.register(ReminderSent)
-class ReminderSentAdmin(admin.ModelAdmin):
+class ReminderSentAdmin(ReadOnlyAdmin):
     """What send_reminders sent: read-only, so that support can answer "did I get it?"."""
 
     list_display = ["sent_at", "kind", "user", "step", "end_date"]
@@ -185,9 +152,3 @@ class ReminderSentAdmin(admin.ModelAdmin):
     search_fields = ["user__email", "user__last_name"]
     list_select_related = ["user"]
     date_hierarchy = "sent_at"
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False

@@ -452,6 +452,8 @@ class AuditEvent(models.Model):
         REVIEW_STARTED = "review.started", _("review campaign started")
         REVIEW_DECIDED = "review.decided", _("review decision")
         REVIEW_CLOSED = "review.closed", _("review campaign closed")
+        PASSWORD_SET = "account.password_set", _("password chosen")
+        ADMIN_CHANGED = "admin.changed", _("change in the administration site")
 
     created_at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
     actor = models.ForeignKey(

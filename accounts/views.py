@@ -105,7 +105,15 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     success_url = reverse_lazy("accounts:password_reset_complete")
 
     def form_valid(self, form) -> HttpResponse:
-        response = super().form_valid(form)
+        with transaction.atomic():
+            response = super().form_valid(form)
+            audit.record(
+                action=AuditEvent.Action.PASSWORD_SET,
+                actor=self.user,
+                target_user=self.user,
+                after={"password": "…"},
+                request=self.request,
+            )
         if self.user.is_blocked:
             # A new password does not unblock: only a référent does.
             messages.warning(

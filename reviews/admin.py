@@ -1,19 +1,7 @@
 from django.contrib import admin
 
+from accounts.admin_audit import ReadOnlyAdmin
 from reviews.models import ReviewCampaign, ReviewDecision
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Campaigns change only through ``reviews.services`` (audit trail, ending rights)."""
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 @admin.register(ReviewCampaign)

@@ -1,18 +1,19 @@
 from django.contrib import admin
 from django.db import models
 
+from accounts.admin_audit import AuditedAdmin
 from structures.models import Departement, Establishment, LegalEntity, Region, Unit
 
 
 @admin.register(Region)
-class RegionAdmin(admin.ModelAdmin):
+class RegionAdmin(AuditedAdmin):
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_display = ["name", "code", "support_name", "support_email"]
     search_fields = ["name", "code", "support_name", "support_email"]
 
 
 @admin.register(Departement)
-class DepartementAdmin(admin.ModelAdmin):
+class DepartementAdmin(AuditedAdmin):
     list_display = ["code", "name", "region"]
     list_filter = ["region"]
     search_fields = ["code", "name"]
@@ -20,7 +21,7 @@ class DepartementAdmin(admin.ModelAdmin):
 
 
 @admin.register(LegalEntity)
-class LegalEntityAdmin(admin.ModelAdmin):
+class LegalEntityAdmin(AuditedAdmin):
     list_display = ["name", "finess", "siren", "is_active"]
     list_filter = ["is_active"]
     search_fields = ["finess", "name", "long_name", "siren"]
@@ -30,11 +31,22 @@ class UnitInline(admin.TabularInline):
     model = Unit
     extra = 0
     fields = ["name", "code", "phone", "email", "is_active"]
+    readonly_fields = fields
     show_change_link = True
+
+    # Units are edited on their own page (audited), not in this list.
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
 
 
 @admin.register(Establishment)
-class EstablishmentAdmin(admin.ModelAdmin):
+class EstablishmentAdmin(AuditedAdmin):
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_display = ["name", "finess", "city", "departement", "sector", "is_active"]
     list_filter = ["is_active", "sector", "departement__region"]
@@ -65,7 +77,7 @@ class EstablishmentAdmin(admin.ModelAdmin):
 
 
 @admin.register(Unit)
-class UnitAdmin(admin.ModelAdmin):
+class UnitAdmin(AuditedAdmin):
     list_display = ["name", "establishment", "code", "is_active"]
     list_filter = ["is_active", "establishment__sector"]
     search_fields = ["name", "code", "establishment__name", "=establishment__finess"]
