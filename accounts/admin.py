@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.contrib.auth.models import Group
 from django.utils.translation import gettext_lazy as _
 
 from accounts.admin_audit import AuditedAdmin, ReadOnlyAdmin
@@ -14,6 +15,9 @@ from accounts.models import (
     ReminderSent,
     User,
 )
+
+# Rights are habilitations, not Django groups: an unused, unaudited page less.
+admin.site.unregister(Group)
 
 
 class HabilitationInline(admin.TabularInline):

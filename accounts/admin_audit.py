@@ -69,8 +69,8 @@ class AuditedAdmin(admin.ModelAdmin):
                 for entry in (message if isinstance(message, list) else [])
                 for name in entry.get("changed", {}).get("fields", [])
             ]
-            before = {name: "…" for name in fields}
-            after = {name: "…" for name in fields}
+            before = dict.fromkeys(fields, "…")
+            after = dict.fromkeys(fields, "…")
         self._record(request, obj, "changed", before or {}, after)
         return super().log_change(request, obj, message)
 

@@ -154,6 +154,14 @@ def charter_remind(
             CharterReminder(user=person, charter=charter, sent_by=sent_by, sent_at=now)
             for person in due
         )
+        for person in due:
+            audit.record(
+                action=AuditEvent.Action.CHARTER_REMINDED,
+                actor=sent_by,
+                target_user=person,
+                after={"charter": charter.version},
+                request=request,
+            )
         url = reverse("charter:accept")
         if request is not None:
             url = request.build_absolute_uri(url)

@@ -442,6 +442,7 @@ class AuditEvent(models.Model):
         HABILITATION_MODIFIED = "habilitation.modified", _("habilitation modified")
         HABILITATION_ENDED = "habilitation.ended", _("habilitation ended")
         CHARTER_ACCEPTED = "charter.accepted", _("charter accepted")
+        CHARTER_REMINDED = "charter.reminded", _("reminded to accept the charter")
         SHEET_EDITED = "establishment.sheet_edited", _("directory sheet edited")
         UNIT_CREATED = "unit.created", _("unit created")
         UNIT_EDITED = "unit.edited", _("unit edited")
