@@ -948,6 +948,7 @@ def demo_seed(
     users, new_emails = _ensure_people(world, now, password, created)
     passwords_reset = _reset_passwords(world, password) if reset_passwords else 0
     _ensure_habilitations(world, now, establishments, units, users, created)
+    _record_account_creations(world, now, establishments, users, new_emails)
     _ensure_charter(world, now, users, created)
 
     result = DemoResult(
@@ -978,6 +979,33 @@ def demo_seed(
             },
         )
     return result
+
+
+def _record_account_creations(
+    world: WorldPlan,
+    now: datetime.datetime,
+    establishments: dict[str, int],
+    users: dict[str, int],
+    new_emails: set[str],
+) -> None:
+    """Each new account was created by the référent who granted its first right, as the
+    account creation page records it: that référent may then unblock it (the rule of
+    ``accounts.services.holds_authority_over``), and the Journal tells who created whom."""
+    first_rights: dict[str, HabilitationPlan] = {}
+    for plan in sorted(world.habilitations.values(), key=lambda plan: plan.start):
+        if plan.email in new_emails and plan.granted_by and plan.granted_by != plan.email:
+            first_rights.setdefault(plan.email, plan)
+    AuditEvent.objects.bulk_create(
+        AuditEvent(
+            action=AuditEvent.Action.ACCOUNT_CREATED,
+            actor_id=users[plan.granted_by],
+            target_user_id=users[email],
+            establishment_id=establishments[plan.finess],
+            created_at=now - datetime.timedelta(days=world.people[email].joined_days_ago),
+            after={"user": users[email], "email": email},
+        )
+        for email, plan in sorted(first_rights.items())
+    )
 
 
 def _set_support_desk() -> int:
