@@ -3,7 +3,7 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.models import Group
 from django.utils.translation import gettext_lazy as _
 
-from accounts.admin_audit import AuditedAdmin, ReadOnlyAdmin
+from accounts.admin_audit import AuditedAdmin, ReadOnlyAdmin, ReadOnlyInline
 from accounts.models import (
     AuditEvent,
     Charter,
@@ -20,24 +20,13 @@ from accounts.models import (
 admin.site.unregister(Group)
 
 
-class HabilitationInline(admin.TabularInline):
+class HabilitationInline(ReadOnlyInline):
+    """Rights are granted, extended and ended on the person's page (scope, rules, audit
+    trail, e-mails), never here; and never deleted."""
+
     model = Habilitation
     fk_name = "user"
-    extra = 0
     fields = ["profile", "establishment", "unit", "start_date", "end_date", "ended_at"]
-    readonly_fields = fields
-    show_change_link = True
-
-    # Rights are granted, extended and ended on the person's page (scope, rules, audit trail,
-    # e-mails), never here; and never deleted.
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 @admin.register(User)

@@ -100,6 +100,25 @@ class AuditedAdmin(admin.ModelAdmin):
         )
 
 
+class ReadOnlyInline(admin.TabularInline):
+    """A list of related rows shown on an admin page, changed on their own page only."""
+
+    extra = 0
+    show_change_link = True
+
+    def get_readonly_fields(self, request: HttpRequest, obj=None) -> list[str]:
+        return list(self.fields or [])
+
+    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+
 class ReadOnlyAdmin(admin.ModelAdmin):
     """Readable by the support team, changed only through the application (or never)."""
 

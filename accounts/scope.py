@@ -207,23 +207,22 @@ class Scope:
         queryset = Habilitation.objects.all() if queryset is None else queryset
         if self.is_platform_admin:
             return queryset
-        if not self.reviews_anything:
-            return queryset.none()
-        return queryset.filter(
-            Q(establishment_id__in=self.reviewed_establishment_ids)
-            | Q(unit_id__in=self.reviewed_unit_ids)
-        )
+        return self._reviewed(queryset, "unit_id")
 
     def reviewed_units(self, queryset: QuerySet[Unit] | None = None) -> QuerySet[Unit]:
         """Units whose rights this person reviews (those of whole establishments included)."""
         queryset = Unit.objects.all() if queryset is None else queryset
         if self.is_platform_admin:
             return queryset
+        return self._reviewed(queryset, "pk")
+
+    def _reviewed(self, queryset: QuerySet, unit_field: str) -> QuerySet:
+        """Rows of the reviewed establishments, or of the reviewed units (``unit_field``)."""
         if not self.reviews_anything:
             return queryset.none()
         return queryset.filter(
             Q(establishment_id__in=self.reviewed_establishment_ids)
-            | Q(pk__in=self.reviewed_unit_ids)
+            | Q(**{f"{unit_field}__in": self.reviewed_unit_ids})
         )
 
     def audit_events(self, queryset: QuerySet[AuditEvent] | None = None) -> QuerySet[AuditEvent]:

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.db import models
 
-from accounts.admin_audit import AuditedAdmin
+from accounts.admin_audit import AuditedAdmin, ReadOnlyInline
 from structures.models import Departement, Establishment, LegalEntity, Region, Unit
 
 
@@ -27,22 +27,11 @@ class LegalEntityAdmin(AuditedAdmin):
     search_fields = ["finess", "name", "long_name", "siren"]
 
 
-class UnitInline(admin.TabularInline):
+class UnitInline(ReadOnlyInline):
+    """Units are edited on their own page (audited), not in this list."""
+
     model = Unit
-    extra = 0
     fields = ["name", "code", "phone", "email", "is_active"]
-    readonly_fields = fields
-    show_change_link = True
-
-    # Units are edited on their own page (audited), not in this list.
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 @admin.register(Establishment)
