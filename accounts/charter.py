@@ -162,7 +162,7 @@ def charter_remind(
                 after={"charter": charter.version},
                 request=request,
             )
-        url = reverse("charter:accept")
+        url = reverse("accounts:charter_accept")
         if request is not None:
             url = request.build_absolute_uri(url)
         with get_connection() as connection:

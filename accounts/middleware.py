@@ -19,7 +19,7 @@ from accounts.charter import charter_to_accept
 # Pages a person who has not accepted the current charter may still open.
 CHARTER_EXEMPT_VIEWS = frozenset(
     {
-        "charter:accept",
+        "accounts:charter_accept",
         "accounts:sign_in",
         "accounts:sign_out",
         "accounts:password_reset",
@@ -100,7 +100,7 @@ class AccountChecksMiddleware:
             return None
         if charter_to_accept(request.user) is None:
             return None
-        url = reverse("charter:accept")
+        url = reverse("accounts:charter_accept")
         if request.method in ("GET", "HEAD"):
             # Back to the page asked once accepted (a POST cannot be replayed: no "next").
             url += "?" + urlencode({"next": request.get_full_path()})

@@ -38,3 +38,7 @@ urlpatterns = [
         name="set_reminders",
     ),
 ]
+
+urlpatterns += [
+    path("charte/", views.charter_accept_page, name="charter_accept"),
+]

@@ -1,4 +1,4 @@
-"""Signing in and out, password reset, and "Mon compte"."""
+"""Signing in and out, password reset, "Mon compte", and accepting the usage charter."""
 
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
@@ -7,17 +7,20 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse_lazy
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts import audit, lockout
+from accounts.charter import charter_accept
 from accounts.forms import (
     AccountPasswordResetForm,
     BlockedHelpForm,
+    CharterAcceptForm,
     ReminderPreferenceForm,
     SignInForm,
 )
-from accounts.models import AuditEvent, Habilitation
+from accounts.models import AuditEvent, Charter, CharterAcceptance, Habilitation
 from accounts.selectors import SupportDesk
 
 
@@ -164,3 +167,54 @@ def set_reminders(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("You will no longer receive e-mails about this right."))
     return redirect("accounts:my_account")
+
+
+# --- The usage charter
+
+
+def _next_url(request: HttpRequest) -> str:
+    """Where to go after accepting: the page first asked, if it is one of ours.
+
+    Only a path (the middleware sends ``get_full_path()``): ``redirect()`` would take a bare
+    word such as "7" for a URL name, and fail on it.
+    """
+    wanted = request.POST.get("next") or request.GET.get("next") or ""
+    if wanted.startswith("/") and url_has_allowed_host_and_scheme(
+        wanted, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return wanted
+    return ""
+
+
+@login_required
+def charter_accept_page(request: HttpRequest) -> HttpResponse:
+    """The current charter, and the "I accept" button while it is not accepted."""
+    charter = Charter.current()
+    acceptance = (
+        CharterAcceptance.objects.filter(user=request.user, charter=charter).first()
+        if charter is not None
+        else None
+    )
+    next_url = _next_url(request)
+    if request.method == "POST" and charter is None:
+        return redirect(next_url or "referents:mine")
+    if request.method == "POST":
+        form = CharterAcceptForm(request.POST)
+        if form.is_valid() and form.cleaned_data["version"] == charter.version:
+            if acceptance is None:
+                charter_accept(user=request.user, charter=charter, request=request)
+                messages.success(request, _("Thank you: you have accepted the usage charter."))
+            return redirect(next_url or "referents:mine")
+        # A newer version was published while the page was open: read that one first.
+        messages.warning(request, _("The charter has changed: please read this version."))
+        return redirect(request.get_full_path())
+    return render(
+        request,
+        "accounts/charter/accept.html",
+        {
+            "charter": charter,
+            "acceptance": acceptance,
+            "form": CharterAcceptForm(initial={"version": charter.version}) if charter else None,
+            "next": next_url,
+        },
+    )

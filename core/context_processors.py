@@ -21,16 +21,16 @@ def _menu(request: HttpRequest) -> list[dict[str, str]]:
     if scope.administers_anything:
         entries += [
             {"label": _("User accounts"), "url": reverse("administration:people")},
-            {"label": _("Establishments"), "url": reverse("establishments:list")},
-            {"label": _("Usage charter"), "url": reverse("charter:pending")},
-            {"label": _("Audit trail"), "url": reverse("journal:events")},
+            {"label": _("Establishments"), "url": reverse("administration:establishments")},
+            {"label": _("Usage charter"), "url": reverse("administration:charter_pending")},
+            {"label": _("Audit trail"), "url": reverse("administration:journal")},
         ]
     if scope.reviews_anything:
         entries.append({"label": _("Review of habilitations"), "url": reverse("reviews:table")})
         if scope.reviews_whole_establishments:
-            entries.append({"label": _("Review campaigns"), "url": reverse("campaigns:list")})
+            entries.append({"label": _("Review campaigns"), "url": reverse("reviews:campaigns")})
         entries.append(
-            {"label": _("Structures without a référent"), "url": reverse("uncovered:list")}
+            {"label": _("Structures without a référent"), "url": reverse("reviews:uncovered")}
         )
     if scope.is_platform_admin:
         entries.append({"label": _("Administration site"), "url": reverse("admin:index")})

@@ -104,8 +104,13 @@ POSTS = {
         True,
     ),
     "accounts:set_reminders": ("agent", lambda w: [w["agent_right"].pk], lambda w: {}, True),
-    "charter:accept": ("agent", None, lambda w: {"version": 1}, True),
-    "charter:remind": ("referent", None, lambda w: {"people": [w["agent"].pk]}, True),
+    "accounts:charter_accept": ("agent", None, lambda w: {"version": 1}, True),
+    "administration:charter_remind": (
+        "referent",
+        None,
+        lambda w: {"people": [w["agent"].pk]},
+        True,
+    ),
     "administration:person_create": (
         "referent",
         None,
@@ -153,7 +158,7 @@ POSTS = {
         lambda w: {"reason": "départ"},
         True,
     ),
-    "establishments:detail": (
+    "administration:establishment": (
         "referent",
         lambda w: [w["hospital"].pk],
         lambda w: {
@@ -163,13 +168,13 @@ POSTS = {
         },
         True,
     ),
-    "establishments:unit_create": (
+    "administration:unit_create": (
         "referent",
         lambda w: [w["hospital"].pk],
         lambda w: {"name": "Pédiatrie", "code": "PED", "phone": ""},
         True,
     ),
-    "establishments:unit_edit": (
+    "administration:unit_edit": (
         "referent",
         lambda w: [w["hospital"].pk, w["cardiology"].pk],
         lambda w: {
@@ -180,20 +185,25 @@ POSTS = {
         },
         True,
     ),
-    "establishments:unit_deactivate": (
+    "administration:unit_deactivate": (
         "referent",
         lambda w: [w["hospital"].pk, w["spare"].pk],
         lambda w: {},
         False,  # already inactive: nothing to do (the reactivation below changes it)
     ),
-    "establishments:unit_reactivate": (
+    "administration:unit_reactivate": (
         "referent",
         lambda w: [w["hospital"].pk, w["spare"].pk],
         lambda w: {},
         True,
     ),
-    "campaigns:start": ("director", None, lambda w: {"establishment": w["hospital"].pk}, False),
-    "campaigns:detail": (
+    "reviews:campaign_start": (
+        "director",
+        None,
+        lambda w: {"establishment": w["hospital"].pk},
+        False,
+    ),
+    "reviews:campaign": (
         "director",
         lambda w: [w["campaign"].pk],
         lambda w: {
@@ -203,7 +213,7 @@ POSTS = {
         },
         True,
     ),
-    "campaigns:close": ("director", lambda w: [w["campaign"].pk], lambda w: {}, True),
+    "reviews:campaign_close": ("director", lambda w: [w["campaign"].pk], lambda w: {}, True),
     "set_language": ("agent", None, lambda w: {"language": "en", "next": "/"}, False),
 }
 # Pages that only read (their POST, when any, is refused or does what a GET does).
@@ -214,7 +224,7 @@ READ_ONLY = {
     "accounts:password_reset_done",
     "accounts:password_reset_complete",
     "accounts:my_account",
-    "charter:pending",
+    "administration:charter_pending",
     "referents:mine",
     "referents:list",
     "referents:tree_children",
@@ -222,16 +232,16 @@ READ_ONLY = {
     "referents:unit",
     "administration:people",
     "administration:person",
-    "establishments:list",
-    "journal:events",
-    "journal:export",
+    "administration:establishments",
+    "administration:journal",
+    "administration:journal_export",
     "reviews:table",
     "reviews:export",
-    "campaigns:list",
-    "campaigns:report",
-    "campaigns:report_csv",
-    "uncovered:list",
-    "uncovered:export",
+    "reviews:campaigns",
+    "reviews:campaign_report",
+    "reviews:campaign_report_csv",
+    "reviews:uncovered",
+    "reviews:uncovered_export",
 }
 
 
@@ -259,7 +269,7 @@ def test_a_successful_post_is_audited(client, world, name, django_capture_on_com
     who, args, data, changes = POSTS[name]
     if who is not None:
         client.force_login(world[who])
-        if name != "charter:accept":
+        if name != "accounts:charter_accept":
             CharterAcceptance.objects.get_or_create(user=world[who], charter=Charter.current())
     url = reverse(name, args=args(world) if args else None)
     if name == "accounts:password_reset_confirm":

@@ -72,14 +72,14 @@ FORMS = {
     ),
     "end": ("administration:habilitation_end", "right", ["reason", "confirmed"]),
     "sheet": (
-        "establishments:detail",
+        "administration:establishment",
         "hospital",
         ["phone", "email", "website", "description", "access_info", "version"],
     ),
-    "unit": ("establishments:unit_create", "hospital", ["name", "code", "phone", "email"]),
+    "unit": ("administration:unit_create", "hospital", ["name", "code", "phone", "email"]),
     "sign_in": ("accounts:sign_in", None, ["username", "password", "next"]),
     "blocked_help": ("accounts:blocked_help", None, ["email"]),
-    "reminders": ("charter:remind", None, ["people"]),
+    "reminders": ("administration:charter_remind", None, ["people"]),
 }
 
 
@@ -117,10 +117,10 @@ def test_no_input_gives_a_server_error(referent_client, form):
     "name",
     [
         "administration:people",
-        "journal:events",
-        "journal:export",
-        "establishments:list",
-        "charter:pending",
+        "administration:journal",
+        "administration:journal_export",
+        "administration:establishments",
+        "administration:charter_pending",
         "referents:list",
     ],
 )

@@ -7,9 +7,9 @@ from django.urls import reverse
 
 REFERENT_ENTRIES = [
     reverse("administration:people"),
-    reverse("establishments:list"),
-    reverse("charter:pending"),
-    reverse("journal:events"),
+    reverse("administration:establishments"),
+    reverse("administration:charter_pending"),
+    reverse("administration:journal"),
 ]
 
 
@@ -22,8 +22,8 @@ def menu_links(client, user) -> list[str]:
 
 DIRECTOR_ENTRIES = [
     reverse("reviews:table"),
-    reverse("campaigns:list"),
-    reverse("uncovered:list"),
+    reverse("reviews:campaigns"),
+    reverse("reviews:uncovered"),
 ]
 
 

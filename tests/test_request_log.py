@@ -150,7 +150,7 @@ def test_the_journal_export_shows_the_request_id(client, platform_admin, agent):
     assert failed.request_id
     audit.record(action=AuditEvent.Action.ACCOUNT_UPDATED, target_user=agent)
     client.force_login(platform_admin)
-    response = client.get(reverse("journal:export"))
+    response = client.get(reverse("administration:journal_export"))
     header, *rows = b"".join(response.streaming_content).decode("utf-8-sig").splitlines()
     assert header.endswith(";Identifiant de requête")
     assert len(rows) == 2

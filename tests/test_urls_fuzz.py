@@ -91,9 +91,9 @@ URLS: dict[str, Fuzz] = {
     "accounts:password_reset_complete": Fuzz(),
     "accounts:my_account": Fuzz(),
     "accounts:set_reminders": Fuzz("right", fields=("email_reminders",)),
-    "charter:accept": Fuzz(params=("next",), fields=("version", "next")),
-    "charter:pending": Fuzz(params=("page",)),
-    "charter:remind": Fuzz(fields=("people", "page")),
+    "accounts:charter_accept": Fuzz(params=("next",), fields=("version", "next")),
+    "administration:charter_pending": Fuzz(params=("page",)),
+    "administration:charter_remind": Fuzz(fields=("people", "page")),
     "referents:mine": Fuzz(),
     "referents:list": Fuzz(
         params=("q", "secteur", "page", "etablissement", "departement", "region", "upage")
@@ -113,31 +113,33 @@ URLS: dict[str, Fuzz] = {
         "right", fields=("profile", "unit", "start_date", "end_date")
     ),
     "administration:habilitation_end": Fuzz("right", fields=("reason", "confirmed")),
-    "establishments:list": Fuzz(params=("q", "secteur", "page")),
-    "establishments:detail": Fuzz(
+    "administration:establishments": Fuzz(params=("q", "secteur", "page")),
+    "administration:establishment": Fuzz(
         "establishment",
         fields=("phone", "email", "website", "description", "access_info", "version"),
     ),
-    "establishments:unit_create": Fuzz("establishment", fields=UNIT_FIELDS),
-    "establishments:unit_edit": Fuzz("establishment_unit", fields=UNIT_FIELDS),
-    "establishments:unit_deactivate": Fuzz("establishment_unit", fields=()),
-    "establishments:unit_reactivate": Fuzz("establishment_unit", fields=()),
-    "journal:events": Fuzz(params=JOURNAL_PARAMS),
-    "journal:export": Fuzz(params=JOURNAL_PARAMS),
+    "administration:unit_create": Fuzz("establishment", fields=UNIT_FIELDS),
+    "administration:unit_edit": Fuzz("establishment_unit", fields=UNIT_FIELDS),
+    "administration:unit_deactivate": Fuzz("establishment_unit", fields=()),
+    "administration:unit_reactivate": Fuzz("establishment_unit", fields=()),
+    "administration:journal": Fuzz(params=JOURNAL_PARAMS),
+    "administration:journal_export": Fuzz(params=JOURNAL_PARAMS),
     "reviews:table": Fuzz(params=REVIEW_PARAMS),
     "reviews:export": Fuzz(params=REVIEW_PARAMS),
-    "campaigns:list": Fuzz(params=("etablissement", "page")),
-    "campaigns:start": Fuzz(fields=("establishment",)),
-    "campaigns:detail": Fuzz(
+    "reviews:campaigns": Fuzz(params=("etablissement", "page")),
+    "reviews:campaign_start": Fuzz(fields=("establishment",)),
+    "reviews:campaign": Fuzz(
         "campaign",
         params=("filtre", "page"),
         fields=("decision_{decision}", "comment_{decision}", "version_{decision}"),
     ),
-    "campaigns:close": Fuzz("campaign", fields=()),
-    "campaigns:report": Fuzz("campaign", params=("page_removed", "page_undecided", "page_kept")),
-    "campaigns:report_csv": Fuzz("campaign"),
-    "uncovered:list": Fuzz(params=("region", "page")),
-    "uncovered:export": Fuzz(params=("region", "page")),
+    "reviews:campaign_close": Fuzz("campaign", fields=()),
+    "reviews:campaign_report": Fuzz(
+        "campaign", params=("page_removed", "page_undecided", "page_kept")
+    ),
+    "reviews:campaign_report_csv": Fuzz("campaign"),
+    "reviews:uncovered": Fuzz(params=("region", "page")),
+    "reviews:uncovered_export": Fuzz(params=("region", "page")),
 }
 
 ROLES = [
@@ -585,16 +587,16 @@ def test_an_odd_establishment_filter_of_the_campaigns_is_left_out(world):
 def test_a_decision_field_named_after_no_number_is_ignored(world):
     campaign = ReviewCampaign.objects.get(closed_at__isnull=True)
     client = world.client("director")
-    response = client.post(reverse("campaigns:detail", args=[campaign.pk]), {"version_²": "1"})
+    response = client.post(reverse("reviews:campaign", args=[campaign.pk]), {"version_²": "1"})
     assert response.status_code == 302
     assert not campaign.decisions.exclude(decision="").exists()
 
 
-@pytest.mark.parametrize("name", ["journal:events", "journal:export"])
+@pytest.mark.parametrize("name", ["administration:journal", "administration:journal_export"])
 @pytest.mark.parametrize("dates", [{"date_to": "9999-12-31"}, {"date_from": "0001-01-01"}])
 def test_a_journal_date_beyond_computing_is_an_invalid_filter(world, name, dates):
     response = world.client("establishment_referent").get(reverse(name), dates)
-    if name == "journal:events":
+    if name == "administration:journal":
         assert response.status_code == 200
         assert not response.context["form"].is_valid()
     else:
@@ -617,6 +619,8 @@ def test_a_right_starting_in_9999_is_refused_not_a_crash(world, hospital):
 
 
 def test_a_next_that_is_no_path_leads_to_my_referents(world):
-    response = world.client("agent").post(reverse("charter:accept"), {"version": 1, "next": "7"})
+    response = world.client("agent").post(
+        reverse("accounts:charter_accept"), {"version": 1, "next": "7"}
+    )
     assert response.status_code == 302
     assert response["Location"] == reverse("referents:mine")

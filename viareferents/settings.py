@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "structures",
     "accounts",
     "referents",
+    "administration",
     "reviews",
 ]
 

@@ -9,17 +9,13 @@ urlpatterns = [
     path("", RedirectView.as_view(pattern_name="referents:mine"), name="home"),
     path("healthz", core_views.healthz, name="healthz"),
     path("readyz", core_views.readyz, name="readyz"),
+    # Signing in, Mon compte, the charter to accept.
     path("", include("accounts.urls")),
-    path("charte/", include("accounts.charter_urls")),
+    # Staff looking up their référents.
     path("referents/", include("referents.urls")),
-    # The référents' administration area (Administration menu).
-    path("administration/", include("accounts.referent_urls")),
-    path("administration/etablissements/", include("structures.urls")),
-    path("administration/journal/", include("accounts.journal_urls")),
-    # The directors' area.
-    path("administration/revue/", include("reviews.urls")),
-    path("administration/campagnes/", include("reviews.campaign_urls")),
-    path("administration/sans-referent/", include("reviews.uncovered_urls")),
+    # The Administration menu: the référents' back office, then the directors' area.
+    path("administration/", include("administration.urls")),
+    path("administration/", include("reviews.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from accounts.models import AuditEvent, Charter, CharterAcceptance
 
-ACCEPT = reverse("charter:accept")
+ACCEPT = reverse("accounts:charter_accept")
 MINE = reverse("referents:mine")
 MY_ACCOUNT = reverse("accounts:my_account")
 
@@ -44,7 +44,7 @@ def test_every_page_leads_to_the_charter_until_accepted(client, agent, charter, 
         MY_ACCOUNT,
         reverse("referents:list"),
         reverse("referents:unit", args=[cardiology.pk]),
-        reverse("charter:pending"),
+        reverse("administration:charter_pending"),
     ]:
         response = client.get(url)
         assert response.status_code == 302, url

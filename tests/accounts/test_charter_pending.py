@@ -14,8 +14,8 @@ from django.utils import timezone
 
 from accounts.models import Charter, CharterAcceptance, CharterReminder
 
-PENDING = reverse("charter:pending")
-REMIND = reverse("charter:remind")
+PENDING = reverse("administration:charter_pending")
+REMIND = reverse("administration:charter_remind")
 
 
 @pytest.fixture
@@ -105,7 +105,7 @@ def test_a_reminder_is_sent_once_a_day(client, referent_in, agent, charter):
     assert message.to == [agent.email]
     assert message.alternatives
     assert message.alternatives[0][1] == "text/html"
-    assert "http://testserver" + reverse("charter:accept") in message.body
+    assert "http://testserver" + reverse("accounts:charter_accept") in message.body
     reminder = CharterReminder.objects.get()
     assert (reminder.user, reminder.charter, reminder.sent_by) == (agent, charter, referent_in)
 

@@ -222,19 +222,20 @@ def test_the_summary_cache_never_gives_a_unit_director_the_establishments_number
 
 def test_no_campaign_for_a_unit_director(client, unit_director, hospital, director):
     client.force_login(unit_director)
-    assert client.get(reverse("campaigns:list")).status_code == 404
+    assert client.get(reverse("reviews:campaigns")).status_code == 404
     assert (
-        client.post(reverse("campaigns:start"), {"establishment": hospital.pk}).status_code == 404
+        client.post(reverse("reviews:campaign_start"), {"establishment": hospital.pk}).status_code
+        == 404
     )
     campaign = review_services.campaign_start(actor=director, establishment=hospital)
-    assert client.get(reverse("campaigns:detail", args=[campaign.pk])).status_code == 404
+    assert client.get(reverse("reviews:campaign", args=[campaign.pk])).status_code == 404
     with pytest.raises(services.NotAllowed):
         review_services.campaign_start(actor=unit_director, establishment=hospital)
     with pytest.raises(services.NotAllowed):
         review_services.campaign_close(actor=unit_director, campaign=campaign)
     assert ReviewCampaign.objects.get(pk=campaign.pk).is_open
     menu = [entry["url"] for entry in client.get(reverse("reviews:table")).context["admin_menu"]]
-    assert reverse("campaigns:list") not in menu
+    assert reverse("reviews:campaigns") not in menu
     assert reverse("reviews:table") in menu
 
 
@@ -242,7 +243,7 @@ def test_structures_without_referent_of_a_unit_director(
     client, unit_director, cardiology, emergency
 ):
     client.force_login(unit_director)
-    rows = list(client.get(reverse("uncovered:list")).context["page"])
+    rows = list(client.get(reverse("reviews:uncovered")).context["page"])
     # Their unit has no référent of its own; the establishment and Urgences are not theirs.
     assert [(row["rank"], row["unit_name"]) for row in rows] == [(1, "Cardiologie")]
 

@@ -10,8 +10,8 @@ from django.urls import reverse
 from accounts import audit
 from accounts.models import AuditEvent
 
-URL = reverse("journal:events")
-EXPORT = reverse("journal:export")
+URL = reverse("administration:journal")
+EXPORT = reverse("administration:journal_export")
 Action = AuditEvent.Action
 
 

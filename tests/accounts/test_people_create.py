@@ -9,8 +9,8 @@ from django.core import mail
 from django.urls import reverse
 
 from accounts.models import AuditEvent, Habilitation, User
-from accounts.referent_forms import structure_choices
 from accounts.scope import Scope
+from administration.forms.people import structure_choices
 from tests.factory import days, today
 
 URL = reverse("administration:person_create")

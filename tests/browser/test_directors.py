@@ -24,7 +24,7 @@ from tests.browser.conftest import assert_accessible, assert_no_csp_violation
 
 DATE = re.compile(r"[0-9]{2}/[0-9]{2}/[0-9]{4}")
 BOM = b"\xef\xbb\xbf"
-# The campaign's decision pages: 50 rights a page, in this order (reviews.campaign_views).
+# The campaign's decision pages: 50 rights a page, in this order (reviews.views.campaigns).
 CAMPAIGN_PAGE_SIZE = 50
 CAMPAIGN_ORDER = ("user__last_name", "user__first_name", "snapshot_profile__order", "pk")
 

@@ -16,8 +16,8 @@ from reviews import services
 from reviews.models import ReviewCampaign, ReviewDecision
 from tests.factory import days, today
 
-LIST = reverse("campaigns:list")
-START = reverse("campaigns:start")
+LIST = reverse("reviews:campaigns")
+START = reverse("reviews:campaign_start")
 
 
 @pytest.fixture
@@ -36,7 +36,7 @@ def decision_of(campaign: ReviewCampaign, habilitation: Habilitation) -> ReviewD
 
 def decide(client, campaign, row: ReviewDecision, decision: str, comment: str = ""):
     return client.post(
-        reverse("campaigns:detail", args=[campaign.pk]),
+        reverse("reviews:campaign", args=[campaign.pk]),
         {
             f"decision_{row.pk}": decision,
             f"comment_{row.pk}": comment,
@@ -59,7 +59,7 @@ def test_a_director_starts_a_review_that_snapshots_the_active_rights(
     response = client.post(START, {"establishment": hospital.pk})
     campaign = ReviewCampaign.objects.get()
     assert response.status_code == 302
-    assert response["Location"] == reverse("campaigns:detail", args=[campaign.pk])
+    assert response["Location"] == reverse("reviews:campaign", args=[campaign.pk])
     reviewed = set(campaign.decisions.values_list("habilitation_id", flat=True))
     assert agent.habilitations.get().pk in reviewed
     assert establishment_referent.habilitations.get().pk in reviewed
@@ -139,7 +139,7 @@ def test_the_page_form_saves_only_what_changed(
         data[f"decision_{row.pk}"] = "keep" if row.habilitation == nurse_right else ""
         data[f"comment_{row.pk}"] = ""
         data[f"version_{row.pk}"] = row.version
-    assert client.post(reverse("campaigns:detail", args=[campaign.pk]), data).status_code == 302
+    assert client.post(reverse("reviews:campaign", args=[campaign.pk]), data).status_code == 302
     assert campaign.decisions.filter(decision="keep").count() == 1
     assert AuditEvent.objects.filter(action=AuditEvent.Action.REVIEW_DECIDED).count() == 1
 
@@ -157,7 +157,7 @@ def test_a_stale_page_does_not_overwrite_another_directors_decision(
     )
     client.force_login(director)
     client.post(
-        reverse("campaigns:detail", args=[campaign.pk]),
+        reverse("reviews:campaign", args=[campaign.pk]),
         {
             f"decision_{row.pk}": "remove",
             f"comment_{row.pk}": "",
@@ -200,7 +200,7 @@ def test_a_comment_too_long_is_refused_with_a_message(client, director, campaign
 def test_bad_input_never_gives_a_server_error(client, director, campaign, nurse_right):
     row = decision_of(campaign, nurse_right)
     client.force_login(director)
-    url = reverse("campaigns:detail", args=[campaign.pk])
+    url = reverse("reviews:campaign", args=[campaign.pk])
     for data in [
         {},
         {f"version_{row.pk}": "abc", f"decision_{row.pk}": "keep"},
@@ -226,11 +226,11 @@ def test_close_applies_remove_keeps_keep_and_leaves_undecided(
     client.force_login(director)
     decide(client, campaign, removed, "remove", "Left")
     decide(client, campaign, kept, "keep")
-    url = reverse("campaigns:close", args=[campaign.pk])
+    url = reverse("reviews:campaign_close", args=[campaign.pk])
     assert client.get(url).status_code == 200
     response = client.post(url)
     assert response.status_code == 302
-    assert response["Location"] == reverse("campaigns:report", args=[campaign.pk])
+    assert response["Location"] == reverse("reviews:campaign_report", args=[campaign.pk])
 
     campaign.refresh_from_db()
     assert not campaign.is_open
@@ -254,7 +254,7 @@ def test_close_applies_remove_keeps_keep_and_leaves_undecided(
     assert kept.outcome == ReviewDecision.Outcome.KEPT
     assert undecided.outcome == ReviewDecision.Outcome.UNDECIDED
 
-    report = client.get(reverse("campaigns:report", args=[campaign.pk])).content.decode()
+    report = client.get(reverse("reviews:campaign_report", args=[campaign.pk])).content.decode()
     assert unit_referent.email in report  # undecided, listed
     assert nurse_right.user.email in report
     assert "Left" in report
@@ -286,13 +286,13 @@ def test_a_closed_campaign_is_read_only(client, director, campaign, nurse_right)
     client.force_login(director)
     response = decide(client, campaign, row, "remove")
     assert response.status_code == 302
-    assert response["Location"] == reverse("campaigns:report", args=[campaign.pk])
+    assert response["Location"] == reverse("reviews:campaign_report", args=[campaign.pk])
     row.refresh_from_db()
     assert row.decision == ""
     nurse_right.refresh_from_db()
     assert nurse_right.ended_at is None
     # Closing again changes nothing either.
-    response = client.post(reverse("campaigns:close", args=[campaign.pk]))
+    response = client.post(reverse("reviews:campaign_close", args=[campaign.pk]))
     assert response.status_code == 302
     assert ReviewCampaign.objects.get().closed_by == director
     with pytest.raises(services.CampaignClosedError):
@@ -304,7 +304,7 @@ def test_a_closed_campaign_is_read_only(client, director, campaign, nurse_right)
     with pytest.raises(ValidationError):
         services.campaign_close(actor=director, campaign=campaign)
     # The page shows no form any more.
-    page = client.get(reverse("campaigns:detail", args=[campaign.pk])).content.decode()
+    page = client.get(reverse("reviews:campaign", args=[campaign.pk])).content.decode()
     assert f'name="decision_{row.pk}"' not in page
 
 
@@ -380,7 +380,7 @@ def test_changes_since_the_snapshot_are_shown(
         unit=cardiology,
     )
     client.force_login(director)
-    response = client.get(reverse("campaigns:detail", args=[campaign.pk]))
+    response = client.get(reverse("reviews:campaign", args=[campaign.pk]))
     page = response.content.decode()
     row = decision_of(campaign, nurse_right)
     changes = {c["kind"]: c for c in row.changes_since_snapshot()}
@@ -398,7 +398,7 @@ def test_changes_since_the_snapshot_are_shown(
     assert other_director.email in page
     assert not campaign.decisions.filter(user=newcomer).exists()
     changed = client.get(
-        reverse("campaigns:detail", args=[campaign.pk]), {"filtre": "modifiees"}
+        reverse("reviews:campaign", args=[campaign.pk]), {"filtre": "modifiees"}
     ).content.decode()
     assert f'name="decision_{row.pk}"' in changed
     assert f'name="decision_{decision_of(campaign, ref_right).pk}"' not in changed
@@ -418,7 +418,7 @@ def test_dormant_and_blocked_accounts_are_hinted(client, director, hospital, mak
     make.habilitation(blocked, hospital)
     campaign = services.campaign_start(actor=director, establishment=hospital)
     client.force_login(director)
-    page = client.get(reverse("campaigns:detail", args=[campaign.pk])).content.decode()
+    page = client.get(reverse("reviews:campaign", args=[campaign.pk])).content.decode()
 
     def cell(email: str) -> str:
         start = page.index(email)

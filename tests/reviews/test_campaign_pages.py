@@ -20,16 +20,16 @@ def campaign_urls(campaign: ReviewCampaign) -> list[str]:
     return [
         reverse(name, args=[campaign.pk])
         for name in (
-            "campaigns:detail",
-            "campaigns:close",
-            "campaigns:report",
-            "campaigns:report_csv",
+            "reviews:campaign",
+            "reviews:campaign_close",
+            "reviews:campaign_report",
+            "reviews:campaign_report_csv",
         )
     ]
 
 
 def test_anonymous_is_sent_to_sign_in(client, campaign):
-    for url in [reverse("campaigns:list"), *campaign_urls(campaign)]:
+    for url in [reverse("reviews:campaigns"), *campaign_urls(campaign)]:
         response = client.get(url)
         assert response.status_code == 302
         assert reverse("accounts:sign_in") in response["Location"]
@@ -38,29 +38,29 @@ def test_anonymous_is_sent_to_sign_in(client, campaign):
 @pytest.mark.parametrize("who", ["agent", "establishment_referent", "unit_referent"])
 def test_people_who_are_not_directors_get_404(client, request, campaign, who):
     client.force_login(request.getfixturevalue(who))
-    for url in [reverse("campaigns:list"), *campaign_urls(campaign)]:
+    for url in [reverse("reviews:campaigns"), *campaign_urls(campaign)]:
         assert client.get(url).status_code == 404
-    assert client.post(reverse("campaigns:start"), {"establishment": "1"}).status_code == 404
-    assert client.post(reverse("campaigns:close", args=[campaign.pk])).status_code == 404
+    assert client.post(reverse("reviews:campaign_start"), {"establishment": "1"}).status_code == 404
+    assert client.post(reverse("reviews:campaign_close", args=[campaign.pk])).status_code == 404
     assert ReviewCampaign.objects.get().is_open
 
 
 def test_another_establishments_director_gets_404(client, make, other_hospital, campaign):
     client.force_login(make.director(other_hospital))
-    assert client.get(reverse("campaigns:list")).status_code == 200
+    assert client.get(reverse("reviews:campaigns")).status_code == 200
     assert (
         str(campaign.establishment.name)
-        not in client.get(reverse("campaigns:list")).content.decode().split("campaigns-title")[1]
+        not in client.get(reverse("reviews:campaigns")).content.decode().split("campaigns-title")[1]
     )
     for url in campaign_urls(campaign):
         assert client.get(url).status_code == 404
     row = campaign.decisions.first()
     response = client.post(
-        reverse("campaigns:detail", args=[campaign.pk]),
+        reverse("reviews:campaign", args=[campaign.pk]),
         {f"decision_{row.pk}": "remove", f"version_{row.pk}": "0", f"comment_{row.pk}": ""},
     )
     assert response.status_code == 404
-    assert client.post(reverse("campaigns:close", args=[campaign.pk])).status_code == 404
+    assert client.post(reverse("reviews:campaign_close", args=[campaign.pk])).status_code == 404
     assert not campaign.decisions.exclude(decision="").exists()
     assert ReviewCampaign.objects.get().is_open
 
@@ -68,23 +68,23 @@ def test_another_establishments_director_gets_404(client, make, other_hospital, 
 @pytest.mark.parametrize("who", ["director", "platform_admin"])
 def test_directors_and_platform_admins_open_every_page(client, request, campaign, who):
     client.force_login(request.getfixturevalue(who))
-    assert client.get(reverse("campaigns:list")).status_code == 200
+    assert client.get(reverse("reviews:campaigns")).status_code == 200
     for url in campaign_urls(campaign):
         assert client.get(url).status_code == 200
 
 
 def test_start_is_post_only(client, director):
     client.force_login(director)
-    assert client.get(reverse("campaigns:start")).status_code == 405
+    assert client.get(reverse("reviews:campaign_start")).status_code == 405
 
 
 def test_the_list_shows_the_open_campaign_first(client, director, hospital, campaign):
     services.campaign_close(actor=director, campaign=campaign)
     newer = services.campaign_start(actor=director, establishment=hospital)
     client.force_login(director)
-    page = client.get(reverse("campaigns:list")).content.decode()
-    first = page.index(reverse("campaigns:detail", args=[newer.pk]))
-    second = page.index(reverse("campaigns:detail", args=[campaign.pk]))
+    page = client.get(reverse("reviews:campaigns")).content.decode()
+    first = page.index(reverse("reviews:campaign", args=[newer.pk]))
+    second = page.index(reverse("reviews:campaign", args=[campaign.pk]))
     assert first < second
     assert "status--active" in page
     assert "status--ended" in page
@@ -98,7 +98,7 @@ def test_progress_is_shown(client, director, campaign, agent):
         changes=[services.DecisionChange(row.pk, "keep", "", row.version)],
     )
     client.force_login(director)
-    response = client.get(reverse("campaigns:detail", args=[campaign.pk]))
+    response = client.get(reverse("reviews:campaign", args=[campaign.pk]))
     assert response.context["counts"]["decided"] == 1
     assert response.context["counts"]["total"] == 4
     assert 'value="1"' in response.content.decode()
@@ -113,10 +113,10 @@ def test_the_report_is_printable_and_exports_as_csv(client, director, campaign, 
     )
     services.campaign_close(actor=director, campaign=campaign)
     client.force_login(director)
-    report = client.get(reverse("campaigns:report", args=[campaign.pk])).content.decode()
+    report = client.get(reverse("reviews:campaign_report", args=[campaign.pk])).content.decode()
     assert 'media="print"' in report
     assert "css/print.css" in report
-    response = client.get(reverse("campaigns:report_csv", args=[campaign.pk]))
+    response = client.get(reverse("reviews:campaign_report_csv", args=[campaign.pk]))
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/csv")
     body = b"".join(response.streaming_content).decode("utf-8")
@@ -134,7 +134,7 @@ def _make_people(make, hospital, cardiology, count: int) -> None:
         make.habilitation(make.user(), cardiology if n % 2 else hospital, profile="medecin")
 
 
-@pytest.mark.parametrize("name", ["campaigns:detail", "campaigns:report"])
+@pytest.mark.parametrize("name", ["reviews:campaign", "reviews:campaign_report"])
 def test_query_count_does_not_grow_with_the_rights(
     client, make, director, hospital, cardiology, name
 ):
@@ -166,6 +166,6 @@ def test_list_query_count_does_not_grow(client, make, director, hospital):
             campaign = services.campaign_start(actor=director, establishment=hospital)
             services.campaign_close(actor=director, campaign=campaign)
         with CaptureQueriesContext(connection) as queries:
-            assert client.get(reverse("campaigns:list")).status_code == 200
+            assert client.get(reverse("reviews:campaigns")).status_code == 200
         counts.append(len(queries))
     assert counts[0] == counts[1]

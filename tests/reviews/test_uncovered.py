@@ -14,8 +14,8 @@ from django.urls import reverse
 from accounts.models import Profile
 from tests.factory import days, today
 
-LIST = reverse("uncovered:list")
-EXPORT = reverse("uncovered:export")
+LIST = reverse("reviews:uncovered")
+EXPORT = reverse("reviews:uncovered_export")
 
 
 def rows(response) -> list[tuple[str, str]]:

@@ -5,8 +5,8 @@ from django.urls import reverse
 
 from accounts import audit
 from accounts.models import AuditEvent
+from administration.forms.establishments import normalize_french_phone
 from structures import services
-from structures.forms import normalize_french_phone
 from structures.models import Establishment
 
 SHEET = {
@@ -19,7 +19,7 @@ SHEET = {
 
 
 def url(establishment):
-    return reverse("establishments:detail", args=[establishment.pk])
+    return reverse("administration:establishment", args=[establishment.pk])
 
 
 def post(client, establishment, **changes):

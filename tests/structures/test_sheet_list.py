@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from structures.models import Sector
 
-URL = reverse("establishments:list")
+URL = reverse("administration:establishments")
 
 
 def get(client, **params):
@@ -37,7 +37,7 @@ def test_a_referent_sees_only_their_establishments(
     page = get(client)
     assert hospital.name in page
     assert other_hospital.name not in page
-    assert reverse("establishments:detail", args=[hospital.pk]) in page
+    assert reverse("administration:establishment", args=[hospital.pk]) in page
 
 
 def test_a_unit_referent_sees_the_establishment_of_their_unit(

@@ -10,23 +10,23 @@ from tests.factory import days, today
 
 
 def detail(establishment):
-    return reverse("establishments:detail", args=[establishment.pk])
+    return reverse("administration:establishment", args=[establishment.pk])
 
 
 def create_url(establishment):
-    return reverse("establishments:unit_create", args=[establishment.pk])
+    return reverse("administration:unit_create", args=[establishment.pk])
 
 
 def edit_url(unit):
-    return reverse("establishments:unit_edit", args=[unit.establishment_id, unit.pk])
+    return reverse("administration:unit_edit", args=[unit.establishment_id, unit.pk])
 
 
 def deactivate_url(unit):
-    return reverse("establishments:unit_deactivate", args=[unit.establishment_id, unit.pk])
+    return reverse("administration:unit_deactivate", args=[unit.establishment_id, unit.pk])
 
 
 def reactivate_url(unit):
-    return reverse("establishments:unit_reactivate", args=[unit.establishment_id, unit.pk])
+    return reverse("administration:unit_reactivate", args=[unit.establishment_id, unit.pk])
 
 
 def edit(client, unit, **changes):
@@ -206,7 +206,7 @@ def test_a_unit_reached_through_another_establishment_is_404(
     client, other_referent, other_hospital, cardiology
 ):
     client.force_login(other_referent)
-    url = reverse("establishments:unit_edit", args=[other_hospital.pk, cardiology.pk])
+    url = reverse("administration:unit_edit", args=[other_hospital.pk, cardiology.pk])
     assert client.get(url).status_code == 404
 
 

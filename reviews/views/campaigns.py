@@ -271,7 +271,7 @@ def campaign_start(request: HttpRequest) -> HttpResponse:
                 )
                 % {"count": total},
             )
-            return redirect("campaigns:detail", pk=campaign.pk)
+            return redirect("reviews:campaign", pk=campaign.pk)
     return _list_page(request, scope, form)
 
 
@@ -285,7 +285,7 @@ def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(
             request, _("This campaign is closed: its decisions can no longer be changed.")
         )
-        return redirect("campaigns:report", pk=campaign.pk)
+        return redirect("reviews:campaign_report", pk=campaign.pk)
     ids = submitted_ids(request.POST, campaign.decisions.all(), PAGE_SIZE)
     rows = list(_rows(campaign).filter(pk__in=ids).exclude(user=request.user))
     form = DecisionPageForm(request.POST, rows=rows)
@@ -303,7 +303,7 @@ def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
         raise Http404 from error
     except services.CampaignClosedError as error:
         messages.error(request, error.messages[0])
-        return redirect("campaigns:report", pk=campaign.pk)
+        return redirect("reviews:campaign_report", pk=campaign.pk)
     if result.saved:
         messages.success(
             request,
@@ -330,7 +330,7 @@ def campaign_close(request: HttpRequest, pk: int) -> HttpResponse:
     scope, campaign = _campaign_or_404(request, pk)
     if not campaign.is_open:
         messages.error(request, _("This campaign is already closed."))
-        return redirect("campaigns:report", pk=campaign.pk)
+        return redirect("reviews:campaign_report", pk=campaign.pk)
     if request.method == "POST":
         try:
             campaign = services.campaign_close(
@@ -351,7 +351,7 @@ def campaign_close(request: HttpRequest, pk: int) -> HttpResponse:
                 )
                 % {"count": counts["removed"]},
             )
-        return redirect("campaigns:report", pk=campaign.pk)
+        return redirect("reviews:campaign_report", pk=campaign.pk)
     to_remove = campaign.decisions.filter(decision=D.REMOVE)
     return render(
         request,

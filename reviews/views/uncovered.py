@@ -177,7 +177,7 @@ def uncovered_list(request: HttpRequest) -> HttpResponse:
         context.update(
             page=page,
             links=page_links(page, **params),
-            export_url=page_url(reverse("uncovered:export"), **params),
+            export_url=page_url(reverse("reviews:uncovered_export"), **params),
             region=form.cleaned_data["region"] if scope.is_platform_admin else None,
         )
     return render(request, "reviews/uncovered/list.html", context)
@@ -209,7 +209,7 @@ def uncovered_export(request: HttpRequest) -> HttpResponse:
     structures, form = _structures(request, scope)
     if structures is None:
         # An administrator exports one region at a time, chosen on the list first.
-        return redirect("uncovered:list")
+        return redirect("reviews:uncovered")
     rows = uncovered_structures(on=timezone.localdate(), **structures)
     region = form.cleaned_data["region"].code if scope.is_platform_admin else ""
     filename = f"structures-sans-referent{f'-{region}' if region else ''}"

@@ -235,13 +235,13 @@ def events(request: HttpRequest) -> HttpResponse:
         query = _querystring(params)
     return render(
         request,
-        "accounts/journal/events.html",
+        "administration/journal/events.html",
         {
             "form": form,
             "page": page,
             "rows": rows,
             "links": links,
-            "export_url": f"{reverse('journal:export')}{query}",
+            "export_url": f"{reverse('administration:journal_export')}{query}",
         },
     )
 
@@ -297,7 +297,7 @@ def export(request: HttpRequest) -> HttpResponse:
     form = _filter_form(request, scope)
     if form.is_bound and not form.is_valid():
         messages.error(request, _("Correct the filters before exporting."))
-        return redirect(f"{reverse('journal:events')}?{request.GET.urlencode()}")
+        return redirect(f"{reverse('administration:journal')}?{request.GET.urlencode()}")
     data = form.cleaned_data if form.is_bound else {}
     events = _filtered(events_in_scope(scope), data).iterator(chunk_size=EXPORT_CHUNK_SIZE)
     return csv_response(

@@ -21,7 +21,8 @@ from django.utils.translation import gettext as _
 
 from accounts import services
 from accounts.models import Charter, CharterAcceptance, Habilitation, User
-from accounts.referent_forms import (
+from accounts.scope import Scope
+from administration.forms.people import (
     AccountCreateForm,
     HabilitationEndForm,
     HabilitationExtendForm,
@@ -30,7 +31,6 @@ from accounts.referent_forms import (
     PeopleFilterForm,
     UnblockForm,
 )
-from accounts.scope import Scope
 from core.context_processors import scope_of
 from core.paging import CountedPaginator
 from core.search import matching_every_word
@@ -153,7 +153,7 @@ def people(request: HttpRequest) -> HttpResponse:
     page = paginator.get_page(request.GET.get("page"))
     return render(
         request,
-        "accounts/referent/people.html",
+        "administration/people/people.html",
         {
             "form": form,
             "page": page,
@@ -212,7 +212,7 @@ def person_create(request: HttpRequest) -> HttpResponse:
                     % {"name": user.full_name, "email": user.email},
                 )
             return redirect("administration:person", pk=user.pk)
-    return render(request, "accounts/referent/person_create.html", {"form": form})
+    return render(request, "administration/people/person_create.html", {"form": form})
 
 
 # --- One person
@@ -234,7 +234,7 @@ def person(request: HttpRequest, pk: int) -> HttpResponse:
     )
     return render(
         request,
-        "accounts/referent/person.html",
+        "administration/people/person.html",
         {
             "person": user,
             "habilitations": habilitations,
@@ -274,7 +274,7 @@ def habilitation_grant(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect("administration:person", pk=user.pk)
     return render(
         request,
-        "accounts/referent/habilitation_form.html",
+        "administration/people/habilitation_form.html",
         {
             "form": form,
             "person": user,
@@ -307,7 +307,7 @@ def _habilitation_action(
             return redirect("administration:person", pk=habilitation.user_id)
     return render(
         request,
-        "accounts/referent/habilitation_form.html",
+        "administration/people/habilitation_form.html",
         {
             "form": form,
             "person": habilitation.user,
@@ -379,7 +379,7 @@ def habilitation_end(request: HttpRequest, pk: int) -> HttpResponse:
         if after is not None:
             return render(
                 request,
-                "accounts/referent/habilitation_end_confirm.html",
+                "administration/people/habilitation_end_confirm.html",
                 {
                     "person": habilitation.user,
                     "habilitation": habilitation,
@@ -423,4 +423,4 @@ def person_unblock(request: HttpRequest, pk: int) -> HttpResponse:
                 % {"name": user.full_name},
             )
         return redirect("administration:person", pk=user.pk)
-    return render(request, "accounts/referent/unblock.html", {"form": form, "person": user})
+    return render(request, "administration/people/unblock.html", {"form": form, "person": user})

@@ -17,10 +17,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.scope import Scope
+from administration.forms.establishments import (
+    EstablishmentSearchForm,
+    EstablishmentSheetForm,
+    UnitForm,
+)
 from core.context_processors import scope_of
 from referents.tree import page_links
 from structures import services
-from structures.forms import EstablishmentSearchForm, EstablishmentSheetForm, UnitForm
 from structures.models import Establishment, Sector, Unit
 from structures.selectors import search_words
 
@@ -93,7 +97,7 @@ def establishment_list(request: HttpRequest) -> HttpResponse:
     page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
-        "structures/establishment_list.html",
+        "administration/establishments/establishment_list.html",
         {
             "page": page,
             "establishments": page.object_list,
@@ -132,7 +136,7 @@ def establishment_detail(request: HttpRequest, pk: int) -> HttpResponse:
                         messages.success(request, _("The directory sheet has been saved."))
                     else:
                         messages.info(request, _("Nothing changed: there was nothing to save."))
-                    return redirect("establishments:detail", pk=establishment.pk)
+                    return redirect("administration:establishment", pk=establishment.pk)
         else:
             form = EstablishmentSheetForm(
                 initial={
@@ -145,7 +149,7 @@ def establishment_detail(request: HttpRequest, pk: int) -> HttpResponse:
     units = scope.units(establishment.units.all()).order_by("-is_active", "name", "pk")
     return render(
         request,
-        "structures/establishment_detail.html",
+        "administration/establishments/establishment_detail.html",
         {
             "establishment": establishment,
             "form": form,
@@ -175,10 +179,10 @@ def unit_create(request: HttpRequest, pk: int) -> HttpResponse:
             form.add_error(None, error)
         else:
             messages.success(request, _("The unit “%(name)s” has been created.") % {"name": unit})
-            return redirect("establishments:detail", pk=establishment.pk)
+            return redirect("administration:establishment", pk=establishment.pk)
     return render(
         request,
-        "structures/unit_form.html",
+        "administration/establishments/unit_form.html",
         {"establishment": establishment, "form": form, "unit": None},
     )
 
@@ -209,7 +213,7 @@ def unit_edit(request: HttpRequest, pk: int, unit_pk: int) -> HttpResponse:
                     )
                 else:
                     messages.info(request, _("Nothing changed: there was nothing to save."))
-                return redirect("establishments:detail", pk=establishment.pk)
+                return redirect("administration:establishment", pk=establishment.pk)
     else:
         form = UnitForm(
             initial={
@@ -223,7 +227,7 @@ def unit_edit(request: HttpRequest, pk: int, unit_pk: int) -> HttpResponse:
         )
     return render(
         request,
-        "structures/unit_form.html",
+        "administration/establishments/unit_form.html",
         {
             "establishment": establishment,
             "form": form,
@@ -258,9 +262,9 @@ def _set_unit_active(request: HttpRequest, pk: int, unit_pk: int, *, active: boo
     except ValidationError as error:
         for message in error.messages:
             messages.error(request, message)
-        return redirect("establishments:unit_edit", pk=pk, unit_pk=unit.pk)
+        return redirect("administration:unit_edit", pk=pk, unit_pk=unit.pk)
     if active:
         messages.success(request, _("The unit “%(name)s” is active again.") % {"name": unit})
     else:
         messages.success(request, _("The unit “%(name)s” is deactivated.") % {"name": unit})
-    return redirect("establishments:detail", pk=pk)
+    return redirect("administration:establishment", pk=pk)
