@@ -7,31 +7,11 @@ in place (``children_url``). Establishments and units are paged: no level is eve
 
 from __future__ import annotations
 
-from django.core.paginator import Page
 from django.urls import reverse
-from django.utils.http import urlencode
 
+from core.paging import page_links, page_url
 from structures import selectors
 from structures.models import Departement, Establishment, Region, Unit
-
-
-def page_url(base: str = "", anchor: str = "", **params: object) -> str:
-    query = urlencode({k: v for k, v in params.items() if v not in (None, "")})
-    return f"{base}?{query}" + (f"#{anchor}" if anchor else "")
-
-
-def page_links(
-    current: Page, base: str = "", anchor: str = "", param: str = "page", **params: object
-) -> dict[str, str]:
-    """Previous/next links of a page, keeping the other parameters."""
-    links = {}
-    if current.has_previous():
-        links["previous"] = page_url(
-            base, anchor, **{**params, param: current.previous_page_number()}
-        )
-    if current.has_next():
-        links["next"] = page_url(base, anchor, **{**params, param: current.next_page_number()})
-    return links
 
 
 def children_url(kind: str, key: object, sector: str) -> str:

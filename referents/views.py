@@ -21,7 +21,8 @@ from accounts.models import IN_FORCE_SQL, in_force_sql_params
 from accounts.scope import Scope
 from accounts.selectors import ReferentLookup, referents_for, referents_for_many
 from core.converters import parse_id
-from referents import mail, tree
+from core.paging import page_links
+from referents import mailto, tree
 from structures import selectors
 from structures.models import Departement, Establishment, Region, Sector, Unit
 
@@ -141,30 +142,30 @@ def mine(request: HttpRequest) -> HttpResponse:
 
 
 def _lookup_context(request: HttpRequest, lookup: ReferentLookup) -> dict:
-    subject = mail.referent_subject(lookup)
+    subject = mailto.referent_subject(lookup)
     context = {
         "lookup": lookup,
-        "structure_label": mail.structure_label(lookup),
+        "structure_label": mailto.structure_label(lookup),
         "referents": [
-            {"habilitation": h, "user": h.user, "mailto": mail.mailto(h.user.email, subject)}
+            {"habilitation": h, "user": h.user, "mailto": mailto.mailto(h.user.email, subject)}
             for h in lookup.referents
         ],
         "detail_url": _detail_url(lookup),
     }
     if lookup.escalation is not None:
         support = lookup.escalation.support
-        context["support_mailto"] = mail.mailto(
+        context["support_mailto"] = mailto.mailto(
             support.email,
-            mail.escalation_subject(lookup),
-            mail.escalation_body(lookup, request.user),
+            mailto.escalation_subject(lookup),
+            mailto.escalation_body(lookup, request.user),
         )
         context["directors"] = [
             {
                 "user": director,
-                "mailto": mail.mailto(
+                "mailto": mailto.mailto(
                     director.email,
-                    mail.escalation_subject(lookup),
-                    mail.escalation_body(lookup, request.user),
+                    mailto.escalation_subject(lookup),
+                    mailto.escalation_body(lookup, request.user),
                 ),
             }
             for director in lookup.escalation.directors
@@ -236,7 +237,7 @@ def referent_list(request: HttpRequest) -> HttpResponse:
             tree.establishment_node(e, e.departement, sector, page=None, expanded=False)
             for e in results
         ]
-        context["links"] = tree.page_links(results, q=query, secteur=sector)
+        context["links"] = page_links(results, q=query, secteur=sector)
         return render(request, "referents/tree.html", context)
 
     open_region, open_departement, open_establishment = _open_path(request)

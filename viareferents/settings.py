@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "referents",
     "administration",
     "reviews",
+    "demo",
 ]
 
 MIDDLEWARE = [

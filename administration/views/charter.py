@@ -18,7 +18,7 @@ from accounts.forms import CharterRemindForm
 from accounts.models import Charter
 from accounts.scope import Scope
 from core.context_processors import scope_of
-from referents.tree import page_links
+from core.paging import page_links
 
 PER_PAGE = 50
 

@@ -23,7 +23,7 @@ from administration.forms.establishments import (
     UnitForm,
 )
 from core.context_processors import scope_of
-from referents.tree import page_links
+from core.paging import page_links
 from structures import services
 from structures.models import Establishment, Sector, Unit
 from structures.selectors import search_words

@@ -30,7 +30,7 @@ from accounts.scope import Scope
 from core.context_processors import scope_of
 from core.csv import csv_response
 from core.forms import DateField
-from referents.tree import page_links, page_url
+from core.paging import page_links, page_url
 from structures.models import Establishment, Unit
 
 PAGE_SIZE = 50

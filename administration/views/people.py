@@ -32,9 +32,8 @@ from administration.forms.people import (
     UnblockForm,
 )
 from core.context_processors import scope_of
-from core.paging import CountedPaginator
+from core.paging import CountedPaginator, page_links
 from core.search import matching_every_word
-from referents.tree import page_links
 from structures.finess import fold
 
 PAGE_SIZE = 50

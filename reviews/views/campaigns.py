@@ -29,7 +29,7 @@ from accounts.scope import Scope
 from core.context_processors import scope_of
 from core.converters import parse_id
 from core.csv import csv_response
-from referents.tree import page_links
+from core.paging import page_links
 from reviews import services
 from reviews.campaign_forms import CampaignStartForm, DecisionPageForm, submitted_ids
 from reviews.models import ReviewCampaign, ReviewDecision

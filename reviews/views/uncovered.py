@@ -46,7 +46,7 @@ from accounts.models import Habilitation
 from accounts.scope import Scope
 from core.context_processors import scope_of
 from core.csv import csv_response
-from referents.tree import page_links, page_url
+from core.paging import page_links, page_url
 from structures.models import Establishment, Region, Unit
 
 PAGE_SIZE = 50

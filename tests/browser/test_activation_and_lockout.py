@@ -13,10 +13,10 @@ from django.core import mail
 from django.core.management import call_command
 from playwright.sync_api import Page, expect
 
-from accounts.demo import AGENT_EMAIL, DEFAULT_PASSWORD, REFERENT_EMAIL
 from accounts.models import Charter, Profile, User
 from accounts.scope import Scope
 from accounts.services import account_create
+from demo.world import AGENT_EMAIL, DEFAULT_PASSWORD, REFERENT_EMAIL
 from tests.browser.conftest import assert_accessible, assert_no_csp_violation
 
 

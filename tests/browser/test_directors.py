@@ -16,8 +16,8 @@ from django.core.management import call_command
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
-from accounts.demo import DEFAULT_PASSWORD, DIRECTOR_EMAIL, REFERENT_EMAIL
 from accounts.models import Habilitation, Profile
+from demo.world import DEFAULT_PASSWORD, DIRECTOR_EMAIL, REFERENT_EMAIL
 from reviews.models import ReviewCampaign, ReviewDecision
 from structures.models import Establishment
 from tests.browser.conftest import assert_accessible, assert_no_csp_violation

@@ -13,7 +13,7 @@ import pytest
 from django.core.management import call_command
 from playwright.sync_api import Page, expect
 
-from accounts.demo import AGENT_EMAIL, DEFAULT_PASSWORD
+from demo.world import AGENT_EMAIL, DEFAULT_PASSWORD
 from structures.models import Establishment
 from tests.browser.conftest import assert_accessible, assert_no_csp_violation, screenshot
 

@@ -11,9 +11,9 @@ from django.core import mail
 from django.core.management import call_command
 from playwright.sync_api import Page, expect
 
-from accounts.demo import DEFAULT_PASSWORD, REFERENT_EMAIL
 from accounts.models import Habilitation, User
 from accounts.scope import Scope
+from demo.world import DEFAULT_PASSWORD, REFERENT_EMAIL
 from tests.browser.conftest import assert_accessible, assert_no_csp_violation
 from tests.factory import days, today
 

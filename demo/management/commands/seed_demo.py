@@ -1,4 +1,4 @@
-"""``manage.py seed_demo``: load the demo world (accounts/demo.py). Safe to run again."""
+"""``manage.py seed_demo``: load the demo world (demo/world.py). Safe to run again."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from accounts import demo
+from demo import world as demo
 
 ACCOUNT_ROLES = {
     demo.REFERENT_EMAIL: "référent of the demo hospital",
