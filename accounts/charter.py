@@ -16,13 +16,13 @@ from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef, QuerySet, Subquery
 from django.http import HttpRequest
-from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from accounts import audit
 from accounts.models import AuditEvent, Charter, CharterAcceptance, CharterReminder, User
 from accounts.scope import Scope
+from core import mail
 
 REMINDER_INTERVAL = datetime.timedelta(days=1)
 
@@ -107,23 +107,13 @@ def _reminder_message(
     person: User, charter: Charter, url: str, connection
 ) -> EmailMultiAlternatives:
     # No language preference is stored: the platform's language (French by default).
-    with translation.override(settings.LANGUAGE_CODE):
-        context = {
-            "person": person,
-            "charter": charter,
-            "url": url,
-        }
-        subject = render_to_string("accounts/email/charter_reminder_subject.txt", context)
-        message = EmailMultiAlternatives(
-            subject=" ".join(subject.split()),
-            body=render_to_string("accounts/email/charter_reminder.txt", context),
-            to=[person.email],
-            connection=connection,
-        )
-        message.attach_alternative(
-            render_to_string("accounts/email/charter_reminder.html", context), "text/html"
-        )
-    return message
+    return mail.message(
+        "accounts/email/charter_reminder",
+        {"person": person, "charter": charter, "url": url},
+        person.email,
+        language=settings.LANGUAGE_CODE,
+        connection=connection,
+    )
 
 
 def charter_remind(

@@ -20,11 +20,9 @@ import datetime
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.db.models import F
 from django.http import HttpRequest
-from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext
@@ -32,6 +30,7 @@ from django.utils.translation import gettext
 from accounts import audit
 from accounts.models import AuditEvent, Habilitation, RateLimitHit, User, normalize_email
 from accounts.selectors import ReferentLookup, SupportDesk, referents_for_many
+from core import mail
 from core.after_response import after_response
 from structures.models import Establishment, Unit
 
@@ -191,19 +190,6 @@ def _active_structures(user: User) -> list[Establishment | Unit]:
     return list(structures.values())
 
 
-def _send(*, template: str, context: dict, to: str) -> None:
-    subject = render_to_string(f"accounts/email/{template}_subject.txt", context)
-    message = EmailMultiAlternatives(
-        subject=" ".join(subject.split()),
-        body=render_to_string(f"accounts/email/{template}.txt", context),
-        to=[to],
-    )
-    message.attach_alternative(
-        render_to_string(f"accounts/email/{template}.html", context), "text/html"
-    )
-    message.send()
-
-
 @dataclass(frozen=True)
 class MailRequestOutcome:
     """The answer to a request that e-mails an address (help, password reset)."""
@@ -266,13 +252,13 @@ def referent_contacts_send(*, email: str, request: HttpRequest | None) -> MailRe
 
 def _send_referent_contacts(user: User) -> None:
     lookups = referent_lookups(user)
-    _send(
-        template="referent_contacts",
-        context={
+    mail.send(
+        "accounts/email/referent_contacts",
+        {
             "person": user,
             "lookups": lookups,
             # Someone without any active right still needs a way out.
             "fallback_support": None if lookups else SupportDesk.for_region(None),
         },
-        to=user.email,
+        user.email,
     )

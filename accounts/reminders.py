@@ -30,13 +30,13 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet
-from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from accounts.charter import people_pending
 from accounts.models import Charter, Habilitation, ReminderSent, User
 from accounts.scope import Scope
+from core import mail
 
 logger = logging.getLogger(__name__)
 
@@ -78,17 +78,12 @@ def _message(
     template: str, context: dict, recipient: User, language: str | None = None
 ) -> EmailMultiAlternatives:
     # No language preference is stored: the platform's language (French by default).
-    with translation.override(language or settings.LANGUAGE_CODE):
-        subject = render_to_string(f"accounts/email/{template}_subject.txt", context)
-        message = EmailMultiAlternatives(
-            subject=" ".join(subject.split()),
-            body=render_to_string(f"accounts/email/{template}.txt", context),
-            to=[recipient.email],
-        )
-        message.attach_alternative(
-            render_to_string(f"accounts/email/{template}.html", context), "text/html"
-        )
-    return message
+    return mail.message(
+        f"accounts/email/{template}",
+        context,
+        recipient.email,
+        language=language or settings.LANGUAGE_CODE,
+    )
 
 
 # --- Rights about to end

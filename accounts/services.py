@@ -19,12 +19,10 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.http import HttpRequest
-from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.formats import date_format
 from django.utils.http import urlsafe_base64_encode
@@ -34,6 +32,7 @@ from accounts import audit
 from accounts.models import AuditEvent, Habilitation, Profile, User, normalize_email
 from accounts.scope import Scope
 from accounts.selectors import ReferentLookup, referents_for
+from core import mail
 from structures.models import Establishment, Unit
 
 
@@ -249,16 +248,9 @@ def password_link(user: User, request: HttpRequest | None = None) -> str:
 
 
 def _send(kind: str, user: User, context: dict[str, Any]) -> None:
-    """Render ``accounts/email/<kind>{_subject.txt,.txt,.html}`` in the person's language."""
+    """Send ``accounts/email/<kind>`` to ``user``, in the person's language."""
     language = getattr(user, "language", "") or settings.LANGUAGE_CODE
-    context = {"user": user, **context}
-    with translation.override(language):
-        subject = render_to_string(f"accounts/email/{kind}_subject.txt", context)
-        text = render_to_string(f"accounts/email/{kind}.txt", context)
-        html = render_to_string(f"accounts/email/{kind}.html", context)
-    message = EmailMultiAlternatives(" ".join(subject.split()), text, to=[user.email])
-    message.attach_alternative(html, "text/html")
-    message.send()
+    mail.send(f"accounts/email/{kind}", {"user": user, **context}, user.email, language=language)
 
 
 def _notify_granted(user: User, habilitation: Habilitation, request: HttpRequest | None) -> None:
