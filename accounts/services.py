@@ -18,9 +18,9 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.encoding import force_bytes
@@ -36,8 +36,11 @@ from core import mail
 from structures.models import Establishment, Unit
 
 
-class NotAllowed(PermissionDenied):
-    """The actor may not act on this person, habilitation or structure (views answer 404)."""
+class NotAllowed(Http404):
+    """The actor may not act on this person, habilitation or structure.
+
+    A 404: a view that lets it through answers "not found", never revealing that the object
+    exists (``accounts.access``)."""
 
 
 NO_AUTHORITY_MESSAGE = _(

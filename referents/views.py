@@ -17,6 +17,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 
+from accounts.access import remember_scope
 from accounts.models import IN_FORCE_SQL, in_force_sql_params
 from accounts.scope import Scope
 from accounts.selectors import ReferentLookup, referents_for, referents_for_many
@@ -38,8 +39,9 @@ def _own_structures(request: HttpRequest) -> list[Establishment | Unit]:
         cursor.execute(_OWN_STRUCTURES_SQL, [request.user.pk, *in_force_sql_params()])
         rows = cursor.fetchall()
     if not request.user.is_platform_admin:
-        request._scope = Scope.from_rights(
-            (row[0], row[1], bool(row[2]), bool(row[3])) for row in rows
+        remember_scope(
+            request,
+            Scope.from_rights((row[0], row[1], bool(row[2]), bool(row[3])) for row in rows),
         )
     structures: dict[tuple[int, int | None], Establishment | Unit] = {}
     for row in rows:

@@ -13,27 +13,19 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
+from accounts.access import referent_scope
 from accounts.charter import charter_remind, people_pending
 from accounts.forms import CharterRemindForm
 from accounts.models import Charter
-from accounts.scope import Scope
-from core.context_processors import scope_of
 from core.paging import page_links
 
 PER_PAGE = 50
 
 
-def _referent_scope(request: HttpRequest) -> Scope:
-    scope = scope_of(request)
-    if not scope.administers_anything:
-        raise Http404
-    return scope
-
-
 @login_required
 def charter_pending(request: HttpRequest) -> HttpResponse:
     """People in my scope who have not accepted the current charter (référents only)."""
-    scope = _referent_scope(request)
+    scope = referent_scope(request)
     charter = Charter.current()
     context: dict = {"charter": charter, "page": None, "links": {}}
     if charter is not None:
@@ -47,7 +39,7 @@ def charter_pending(request: HttpRequest) -> HttpResponse:
 @require_POST
 def charter_remind_view(request: HttpRequest) -> HttpResponse:
     """E-mail a reminder to one person, or to everyone of one page of the pending list."""
-    scope = _referent_scope(request)
+    scope = referent_scope(request)
     charter = Charter.current()
     if charter is None:
         raise Http404

@@ -16,13 +16,13 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from accounts.access import referent_scope
 from accounts.scope import Scope
 from administration.forms.establishments import (
     EstablishmentSearchForm,
     EstablishmentSheetForm,
     UnitForm,
 )
-from core.context_processors import scope_of
 from core.paging import page_links
 from structures import services
 from structures.models import Establishment, Sector, Unit
@@ -31,16 +31,8 @@ from structures.selectors import search_words
 PAGE_SIZE = 50
 
 
-def _referent_scope(request: HttpRequest) -> Scope:
-    """The scope of a référent or platform admin; anybody else gets 404 for the whole area."""
-    scope = scope_of(request)
-    if not scope.administers_anything:
-        raise Http404
-    return scope
-
-
 def _establishment_for(request: HttpRequest, pk: int) -> tuple[Scope, Establishment]:
-    scope = _referent_scope(request)
+    scope = referent_scope(request)
     establishment = get_object_or_404(
         scope.establishments(
             Establishment.objects.select_related("legal_entity", "departement__region")
@@ -81,7 +73,7 @@ def _establishments_matching(
 @login_required
 def establishment_list(request: HttpRequest) -> HttpResponse:
     """Établissements: the establishments the person administers (whole, or some units of)."""
-    scope = _referent_scope(request)
+    scope = referent_scope(request)
     form = EstablishmentSearchForm(request.GET)
     form.is_valid()  # an invalid filter (unknown sector, too long a query) is just left out
     query = form.cleaned_data.get("q", "").strip()

@@ -18,16 +18,16 @@ from django.core.exceptions import FieldDoesNotExist
 from django.core.paginator import Paginator
 from django.db import models
 from django.db.models import Q, QuerySet
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from accounts.access import referent_scope
 from accounts.models import AuditEvent, Habilitation, User, start_of_day_after
 from accounts.scope import Scope
-from core.context_processors import scope_of
 from core.csv import csv_response
 from core.forms import DateField
 from core.paging import page_links, page_url
@@ -84,13 +84,6 @@ class JournalFilterForm(forms.Form):
         if start and end and end < start:
             self.add_error("date_to", _("The end date must be on or after the start date."))
         return cleaned
-
-
-def _referent_scope(request: HttpRequest) -> Scope:
-    scope = scope_of(request)
-    if not scope.administers_anything:
-        raise Http404
-    return scope
 
 
 def events_in_scope(scope: Scope) -> QuerySet[AuditEvent]:
@@ -217,7 +210,7 @@ def _row(event: AuditEvent) -> dict[str, Any]:
 @login_required
 def events(request: HttpRequest) -> HttpResponse:
     """Journal: the audit events of the person's structures, filtered and paged."""
-    scope = _referent_scope(request)
+    scope = referent_scope(request)
     form = _filter_form(request, scope)
     page = None
     links: dict[str, str] = {}
@@ -293,7 +286,7 @@ _CSV_HEADER = [
 @login_required
 def export(request: HttpRequest) -> HttpResponse:
     """The filtered events as a CSV file for French Excel, streamed (the trail can be long)."""
-    scope = _referent_scope(request)
+    scope = referent_scope(request)
     form = _filter_form(request, scope)
     if form.is_bound and not form.is_valid():
         messages.error(request, _("Correct the filters before exporting."))

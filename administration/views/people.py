@@ -14,12 +14,13 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Exists, F, OrderBy, OuterRef, Prefetch, Q, QuerySet
 from django.forms import Form
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts import services
+from accounts.access import referent_scope
 from accounts.models import Charter, CharterAcceptance, Habilitation, User
 from accounts.scope import Scope
 from administration.forms.people import (
@@ -31,7 +32,6 @@ from administration.forms.people import (
     PeopleFilterForm,
     UnblockForm,
 )
-from core.context_processors import scope_of
 from core.paging import CountedPaginator, page_links
 from core.search import matching_every_word
 from structures.finess import fold
@@ -43,21 +43,13 @@ DORMANT_DAYS = 90
 # --- Access helpers
 
 
-def _admin_scope(request: HttpRequest) -> Scope:
-    """The person's scope, or 404 when they administer nothing (not a référent)."""
-    scope = scope_of(request)
-    if not scope.administers_anything:
-        raise Http404
-    return scope
-
-
 def _person_or_404(request: HttpRequest, pk: int) -> tuple[Scope, User]:
-    scope = _admin_scope(request)
+    scope = referent_scope(request)
     return scope, get_object_or_404(scope.people(), pk=pk)
 
 
 def _habilitation_or_404(request: HttpRequest, pk: int) -> tuple[Scope, Habilitation]:
-    scope = _admin_scope(request)
+    scope = referent_scope(request)
     habilitation = get_object_or_404(
         scope.habilitations().select_related("user", "profile", "establishment", "unit"), pk=pk
     )
@@ -134,7 +126,7 @@ def _by_name(*, searching: bool) -> OrderBy:
 @login_required
 def people(request: HttpRequest) -> HttpResponse:
     """Comptes utilisateurs: the people holding a right in my structures."""
-    scope = _admin_scope(request)
+    scope = referent_scope(request)
     form = PeopleFilterForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}
     queryset = (
@@ -167,7 +159,7 @@ def people(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def person_create(request: HttpRequest) -> HttpResponse:
-    scope = _admin_scope(request)
+    scope = referent_scope(request)
     form = AccountCreateForm(_data(request), scope=scope)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -297,8 +289,6 @@ def _habilitation_action(
     if request.method == "POST" and form.is_valid():
         try:
             action(form.cleaned_data)
-        except services.NotAllowed as error:
-            raise Http404 from error
         except ValidationError as error:
             _add_errors(form, error)
         else:
@@ -411,8 +401,6 @@ def person_unblock(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             services.account_unblock(actor=request.user, user=user, request=request, scope=scope)
-        except services.NotAllowed as error:
-            raise Http404 from error
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
         else:

@@ -16,7 +16,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Page, Paginator
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -24,9 +24,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
+from accounts.access import campaign_scope
 from accounts.models import Habilitation
 from accounts.scope import Scope
-from core.context_processors import scope_of
 from core.converters import parse_id
 from core.csv import csv_response
 from core.paging import page_links
@@ -47,15 +47,6 @@ O = ReviewDecision.Outcome  # noqa: E741
 # --- Access helpers
 
 
-def _reviewer_scope(request: HttpRequest) -> Scope:
-    """The person's scope, or 404 when they review no whole establishment (a campaign covers
-    the whole establishment: a unit's director reviews their unit in the table only)."""
-    scope = scope_of(request)
-    if not scope.reviews_whole_establishments:
-        raise Http404
-    return scope
-
-
 def _campaigns(scope: Scope) -> QuerySet[ReviewCampaign]:
     campaigns = ReviewCampaign.objects.all()
     if scope.is_platform_admin:
@@ -64,7 +55,7 @@ def _campaigns(scope: Scope) -> QuerySet[ReviewCampaign]:
 
 
 def _campaign_or_404(request: HttpRequest, pk: int) -> tuple[Scope, ReviewCampaign]:
-    scope = _reviewer_scope(request)
+    scope = campaign_scope(request)
     campaign = get_object_or_404(
         _campaigns(scope).select_related("establishment", "started_by", "closed_by"), pk=pk
     )
@@ -241,14 +232,14 @@ def _list_page(request: HttpRequest, scope: Scope, start_form: CampaignStartForm
 @login_required
 def campaign_list(request: HttpRequest) -> HttpResponse:
     """Campagnes de revue: the open campaign first, then the closed ones with their counts."""
-    scope = _reviewer_scope(request)
+    scope = campaign_scope(request)
     return _list_page(request, scope, CampaignStartForm(scope=scope))
 
 
 @login_required
 @require_POST
 def campaign_start(request: HttpRequest) -> HttpResponse:
-    scope = _reviewer_scope(request)
+    scope = campaign_scope(request)
     form = CampaignStartForm(request.POST, scope=scope)
     if form.is_valid():
         establishment = form.cleaned_data["establishment"]
@@ -256,8 +247,6 @@ def campaign_start(request: HttpRequest) -> HttpResponse:
             campaign = services.campaign_start(
                 actor=request.user, establishment=establishment, request=request, scope=scope
             )
-        except services.NotAllowed as error:
-            raise Http404 from error
         except ValidationError as error:
             form.add_error(None, error)
         else:
@@ -299,8 +288,6 @@ def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
             request=request,
             scope=scope,
         )
-    except services.NotAllowed as error:
-        raise Http404 from error
     except services.CampaignClosedError as error:
         messages.error(request, error.messages[0])
         return redirect("reviews:campaign_report", pk=campaign.pk)
@@ -336,8 +323,6 @@ def campaign_close(request: HttpRequest, pk: int) -> HttpResponse:
             campaign = services.campaign_close(
                 actor=request.user, campaign=campaign, request=request, scope=scope
             )
-        except services.NotAllowed as error:
-            raise Http404 from error
         except services.CampaignClosedError:
             messages.error(request, _("This campaign is already closed."))
         else:

@@ -25,9 +25,9 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from accounts.access import reviewer_scope
 from accounts.models import Habilitation
 from accounts.scope import Scope
-from core.context_processors import scope_of
 from core.csv import csv_response
 from core.paging import page_links, page_url
 from reviews import selectors
@@ -52,14 +52,6 @@ SORTABLE_COLUMNS = [
 
 
 # --- Access helpers
-
-
-def _review_scope(request: HttpRequest) -> Scope:
-    """The person's scope, or 404 when they review nothing (neither director nor admin)."""
-    scope = scope_of(request)
-    if not scope.reviews_anything:
-        raise Http404
-    return scope
 
 
 @dataclass(frozen=True)
@@ -180,7 +172,7 @@ def _summary_links(selection: Selection) -> dict[str, str]:
 @login_required
 def table(request: HttpRequest) -> HttpResponse:
     """Revue des habilitations: the table of every right of the chosen establishment(s)."""
-    scope = _review_scope(request)
+    scope = reviewer_scope(request)
     selection = _selection(request, scope)
     if selection is None:
         return _choose_establishment(request)
@@ -337,7 +329,7 @@ def _export_filename(selection: Selection) -> str:
 def export(request: HttpRequest) -> HttpResponse:
     """The filtered, sorted table as a CSV file for French Excel, streamed: an establishment may
     hold 100,000 rights, read by chunks and never all in memory."""
-    scope = _review_scope(request)
+    scope = reviewer_scope(request)
     selection = _selection(request, scope)
     if selection is None:
         return redirect("reviews:table")

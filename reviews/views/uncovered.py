@@ -35,16 +35,16 @@ from django.db.models import (
     Value,
 )
 from django.db.models.functions import Coalesce, Least, TruncDate
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from accounts.access import reviewer_scope
 from accounts.models import Habilitation
 from accounts.scope import Scope
-from core.context_processors import scope_of
 from core.csv import csv_response
 from core.paging import page_links, page_url
 from structures.models import Establishment, Region, Unit
@@ -136,14 +136,6 @@ def uncovered_structures(
 # --- Access
 
 
-def _uncovered_scope(request: HttpRequest) -> Scope:
-    """The person's scope, or 404 when they review nothing (neither director nor admin)."""
-    scope = scope_of(request)
-    if not scope.reviews_anything:
-        raise Http404
-    return scope
-
-
 def _structures(request: HttpRequest, scope: Scope) -> tuple[dict | None, RegionForm]:
     """The structures to look at (``uncovered_structures`` arguments): a director's own
     establishments and units, or the chosen region's (admins); None while an administrator
@@ -167,7 +159,7 @@ def _structures(request: HttpRequest, scope: Scope) -> tuple[dict | None, Region
 @login_required
 def uncovered_list(request: HttpRequest) -> HttpResponse:
     """Structures sans référent."""
-    scope = _uncovered_scope(request)
+    scope = reviewer_scope(request)
     structures, form = _structures(request, scope)
     context: dict = {"form": form, "choose_region": scope.is_platform_admin, "page": None}
     if structures is not None:
@@ -205,7 +197,7 @@ def _export_rows(rows: Iterable[dict]) -> Iterator[list[object]]:
 @login_required
 def uncovered_export(request: HttpRequest) -> HttpResponse:
     """The same list as a CSV file for French Excel (all pages)."""
-    scope = _uncovered_scope(request)
+    scope = reviewer_scope(request)
     structures, form = _structures(request, scope)
     if structures is None:
         # An administrator exports one region at a time, chosen on the list first.

@@ -1,18 +1,11 @@
-"""The Administration menu: its entries depend on the person's rights."""
+"""The Administration menu (a context processor): its entries depend on the person's rights."""
 
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 
-from accounts.scope import Scope
-
-
-def scope_of(request: HttpRequest) -> Scope:
-    """The signed-in person's scope, computed at most once per request."""
-    if not hasattr(request, "_scope"):
-        request._scope = Scope.for_user(request.user)
-    return request._scope
+from accounts.access import scope_of
 
 
 def _menu(request: HttpRequest) -> list[dict[str, str]]:
