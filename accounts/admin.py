@@ -3,9 +3,7 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.models import Group
 from django.utils.translation import gettext_lazy as _
 
-from accounts.admin_audit import AuditedAdmin, ReadOnlyAdmin, ReadOnlyInline
 from accounts.models import (
-    AuditEvent,
     Charter,
     CharterAcceptance,
     CharterReminder,
@@ -15,6 +13,7 @@ from accounts.models import (
     ReminderSent,
     User,
 )
+from audit.admin import AuditedAdmin, ReadOnlyAdmin, ReadOnlyInline
 
 # Rights are habilitations, not Django groups: an unused, unaudited page less.
 admin.site.unregister(Group)
@@ -108,15 +107,6 @@ class CharterAcceptanceAdmin(ReadOnlyAdmin):
     list_filter = ["charter"]
     search_fields = ["user__email", "user__last_name"]
     list_select_related = ["user", "charter"]
-
-
-@admin.register(AuditEvent)
-class AuditEventAdmin(ReadOnlyAdmin):
-    list_display = ["created_at", "action", "actor", "target_user", "establishment", "ip_address"]
-    list_filter = ["action"]
-    search_fields = ["actor__email", "target_user__email", "=establishment__finess", "=request_id"]
-    list_select_related = ["actor", "target_user", "establishment"]
-    date_hierarchy = "created_at"
 
 
 @admin.register(CharterReminder)

@@ -4,8 +4,8 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from accounts import lockout
-from accounts.audit import client_ip
 from accounts.models import User
+from audit.trail import client_ip
 
 
 class AccountBackend(ModelBackend):

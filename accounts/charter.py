@@ -19,9 +19,10 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts import audit
-from accounts.models import AuditEvent, Charter, CharterAcceptance, CharterReminder, User
+from accounts.models import Charter, CharterAcceptance, CharterReminder, User
 from accounts.scope import Scope
+from audit import trail
+from audit.models import AuditEvent
 from core import mail
 
 REMINDER_INTERVAL = datetime.timedelta(days=1)
@@ -75,9 +76,9 @@ def charter_accept(*, user: User, charter: Charter, request: HttpRequest | None)
     try:
         with transaction.atomic():
             CharterAcceptance.objects.create(
-                user=user, charter=charter, ip_address=audit.client_ip(request)
+                user=user, charter=charter, ip_address=trail.client_ip(request)
             )
-            audit.record(
+            trail.record(
                 action=AuditEvent.Action.CHARTER_ACCEPTED,
                 actor=user,
                 target_user=user,
@@ -145,7 +146,7 @@ def charter_remind(
             for person in due
         )
         for person in due:
-            audit.record(
+            trail.record(
                 action=AuditEvent.Action.CHARTER_REMINDED,
                 actor=sent_by,
                 target_user=person,

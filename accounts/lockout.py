@@ -27,9 +27,10 @@ from django.utils import timezone, translation
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext
 
-from accounts import audit
-from accounts.models import AuditEvent, Habilitation, RateLimitHit, User, normalize_email
+from accounts.models import Habilitation, RateLimitHit, User, normalize_email
 from accounts.selectors import ReferentLookup, SupportDesk, referents_for_many
+from audit import trail
+from audit.models import AuditEvent
 from core import mail
 from core.after_response import after_response
 from structures.models import Establishment, Unit
@@ -90,7 +91,7 @@ def signin_fail(*, user: User | None, request: HttpRequest | None) -> bool:
     ``user`` is the account of the address typed, or None when there is none. The audit event
     holds whether an account exists and the client address, never what was typed.
     """
-    ip = audit.client_ip(request)
+    ip = trail.client_ip(request)
     blocked_now = False
     with transaction.atomic():
         if ip:
@@ -115,7 +116,7 @@ def signin_fail(*, user: User | None, request: HttpRequest | None) -> bool:
                 locked.blocked_reason = reason
                 locked.save(update_fields=["blocked_at", "blocked_reason"])
                 user.blocked_at, user.blocked_reason = locked.blocked_at, reason
-                audit.record(
+                trail.record(
                     action=AuditEvent.Action.ACCOUNT_BLOCKED,
                     target_user=locked,
                     before={"blocked": False},
@@ -128,7 +129,7 @@ def signin_fail(*, user: User | None, request: HttpRequest | None) -> bool:
                 )
                 # Signed out everywhere: an open session must not outlive the block.
                 locked.end_sessions()
-        audit.record(
+        trail.record(
             action=AuditEvent.Action.SIGNIN_FAILED,
             target_user=user,
             after={"account_exists": user is not None},
@@ -142,7 +143,7 @@ def signin_succeed(*, user: User, request: HttpRequest | None) -> None:
     with transaction.atomic():
         User.objects.filter(pk=user.pk, failed_login_count__gt=0).update(failed_login_count=0)
         user.failed_login_count = 0
-        audit.record(
+        trail.record(
             action=AuditEvent.Action.SIGNIN_SUCCEEDED,
             target_user=user,
             after={"account_exists": True},
@@ -153,7 +154,7 @@ def signin_succeed(*, user: User, request: HttpRequest | None) -> None:
 def signin_refused_blocked(*, user: User, request: HttpRequest | None) -> None:
     """The right password on a blocked account: refused, not counted as a failure (the
     account is blocked already), recorded."""
-    audit.record(
+    trail.record(
         action=AuditEvent.Action.SIGNIN_FAILED,
         target_user=user,
         after={"account_exists": True, "blocked": True},
@@ -220,7 +221,7 @@ def mail_request_count(*, kind: str, email: str, request: HttpRequest | None) ->
         ),
     }[kind]
     address = normalize_email(email)
-    ip = audit.client_ip(request)
+    ip = trail.client_ip(request)
     with transaction.atomic():
         if ip:
             if _count(ip_scope, ip, _HELP_WINDOW) >= max_ip:

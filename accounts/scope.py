@@ -17,7 +17,8 @@ from dataclasses import dataclass
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
-from accounts.models import AuditEvent, Habilitation, Profile, User
+from accounts.models import Habilitation, Profile, User
+from audit.models import AuditEvent
 from structures.models import Establishment, Unit
 
 

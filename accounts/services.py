@@ -28,10 +28,11 @@ from django.utils.formats import date_format
 from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext_lazy as _
 
-from accounts import audit
-from accounts.models import AuditEvent, Habilitation, Profile, User, normalize_email
+from accounts.models import Habilitation, Profile, User, normalize_email
 from accounts.scope import Scope
 from accounts.selectors import ReferentLookup, referents_for
+from audit import trail
+from audit.models import AuditEvent
 from core import mail
 from structures.models import Establishment, Unit
 
@@ -324,7 +325,7 @@ def habilitation_grant(
             end_date=end_date,
             granted_by=actor,
         )
-        audit.record(
+        trail.record(
             action=AuditEvent.Action.HABILITATION_GRANTED,
             actor=actor,
             target_user=user,
@@ -374,7 +375,7 @@ def account_create(
                 phone=phone.strip(),
                 job_title=job_title.strip(),
             )
-            audit.record(
+            trail.record(
                 action=AuditEvent.Action.ACCOUNT_CREATED,
                 actor=actor,
                 target_user=user,
@@ -437,7 +438,7 @@ def habilitation_extend(
         before = habilitation_snapshot(habilitation)
         habilitation.end_date = end_date
         habilitation.save(update_fields=["end_date"])
-        audit.record(
+        trail.record(
             action=AuditEvent.Action.HABILITATION_EXTENDED,
             actor=actor,
             target_user=habilitation.user,
@@ -509,7 +510,7 @@ def habilitation_modify(
         if not changed:
             return habilitation
         habilitation.save(update_fields=["profile", "unit", "start_date", "end_date"])
-        audit.record(
+        trail.record(
             action=AuditEvent.Action.HABILITATION_MODIFIED,
             actor=actor,
             target_user=habilitation.user,
@@ -552,7 +553,7 @@ def habilitation_end(
         habilitation.ended_by = actor
         habilitation.end_reason = reason[:255]
         habilitation.save(update_fields=["ended_at", "ended_by", "end_reason"])
-        audit.record(
+        trail.record(
             action=AuditEvent.Action.HABILITATION_ENDED,
             actor=actor,
             target_user=user,
@@ -617,7 +618,7 @@ def account_unblock(
         user.blocked_reason = ""
         user.failed_login_count = 0
         user.save(update_fields=["blocked_at", "blocked_reason", "failed_login_count"])
-        audit.record(
+        trail.record(
             action=AuditEvent.Action.ACCOUNT_UNBLOCKED,
             actor=actor,
             target_user=user,

@@ -11,7 +11,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts import audit, lockout
+from accounts import lockout
 from accounts.charter import charter_accept
 from accounts.forms import (
     AccountPasswordResetForm,
@@ -20,8 +20,10 @@ from accounts.forms import (
     ReminderPreferenceForm,
     SignInForm,
 )
-from accounts.models import AuditEvent, Charter, CharterAcceptance, Habilitation
+from accounts.models import Charter, CharterAcceptance, Habilitation
 from accounts.selectors import SupportDesk
+from audit import trail
+from audit.models import AuditEvent
 
 
 class SignInView(auth_views.LoginView):
@@ -32,7 +34,7 @@ class SignInView(auth_views.LoginView):
     redirect_authenticated_user = True
 
     def post(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        if lockout.ip_is_throttled(audit.client_ip(request)):
+        if lockout.ip_is_throttled(trail.client_ip(request)):
             return too_many_attempts(request)
         return super().post(request, *args, **kwargs)
 
@@ -110,7 +112,7 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     def form_valid(self, form) -> HttpResponse:
         with transaction.atomic():
             response = super().form_valid(form)
-            audit.record(
+            trail.record(
                 action=AuditEvent.Action.PASSWORD_SET,
                 actor=self.user,
                 target_user=self.user,
@@ -152,7 +154,7 @@ def set_reminders(request: HttpRequest, pk: int) -> HttpResponse:
                 before = {"email_reminders": habilitation.email_reminders}
                 habilitation.email_reminders = wanted
                 habilitation.save(update_fields=["email_reminders"])
-                audit.record(
+                trail.record(
                     action=AuditEvent.Action.ACCOUNT_UPDATED,
                     actor=request.user,
                     target_user=request.user,

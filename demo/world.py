@@ -28,8 +28,9 @@ from django.contrib.auth.hashers import check_password, is_password_usable, make
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.audit import record
-from accounts.models import AuditEvent, Charter, CharterAcceptance, Habilitation, Profile, User
+from accounts.models import Charter, CharterAcceptance, Habilitation, Profile, User
+from audit.models import AuditEvent
+from audit.trail import record
 from structures.categories import CATEGORIES, GRAND_AGE, HANDICAP, SANITAIRE
 from structures.finess import fold, with_check_digit
 from structures.models import Departement, Establishment, LegalEntity, Region, Unit

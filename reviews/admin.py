@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from accounts.admin_audit import ReadOnlyAdmin
+from audit.admin import ReadOnlyAdmin
 from reviews.models import ReviewCampaign, ReviewDecision
 
 

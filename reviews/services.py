@@ -17,11 +17,12 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts import audit
 from accounts import services as account_services
-from accounts.models import AuditEvent, Habilitation, User
+from accounts.models import Habilitation, User
 from accounts.scope import Scope
 from accounts.services import NotAllowed
+from audit import trail
+from audit.models import AuditEvent
 from reviews.models import ReviewCampaign, ReviewDecision
 from structures.models import Establishment
 
@@ -127,7 +128,7 @@ def campaign_start(
                 ],
                 batch_size=500,
             )
-            audit.record(
+            trail.record(
                 action=AuditEvent.Action.REVIEW_STARTED,
                 actor=actor,
                 establishment=establishment,
@@ -196,7 +197,7 @@ def campaign_decide(
             row.decided_at = now if decision else None
             row.version += 1
             row.save(update_fields=["decision", "comment", "decided_by", "decided_at", "version"])
-            audit.record(
+            trail.record(
                 action=AuditEvent.Action.REVIEW_DECIDED,
                 actor=actor,
                 target_user=row.user,
@@ -262,7 +263,7 @@ def campaign_close(
         campaign.closed_at = timezone.now()
         campaign.closed_by = actor
         campaign.save(update_fields=["closed_at", "closed_by"])
-        audit.record(
+        trail.record(
             action=AuditEvent.Action.REVIEW_CLOSED,
             actor=actor,
             establishment=campaign.establishment,

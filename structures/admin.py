@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.db import models
 
-from accounts.admin_audit import AuditedAdmin, ReadOnlyInline
+from audit.admin import AuditedAdmin, ReadOnlyInline
 from structures.models import Departement, Establishment, LegalEntity, Region, Unit
 
 

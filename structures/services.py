@@ -16,8 +16,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from accounts import audit
-from accounts.models import AuditEvent, Habilitation, User, start_of_day_after
+from accounts.models import Habilitation, User, start_of_day_after
+from audit import trail
+from audit.models import AuditEvent
 from structures.finess_files import (
     EstablishmentRecord,
     FinessFile,
@@ -105,7 +106,7 @@ def finess_import(
         if strict and result.rejections:
             raise FinessImportRejectedError(result)  # leaving the atomic block rolls back
         if not dry_run:
-            audit.record(
+            trail.record(
                 action=AuditEvent.Action.FINESS_IMPORTED, actor=actor, after=result.summary()
             )
     if not dry_run:
@@ -527,7 +528,7 @@ def establishment_sheet_update(
         setattr(locked, field, value)
     locked.sheet_updated_at = timezone.now()
     locked.save(update_fields=[*after, "sheet_updated_at"])
-    audit.record(
+    trail.record(
         action=AuditEvent.Action.SHEET_EDITED,
         actor=actor,
         establishment=locked,
@@ -599,7 +600,7 @@ def unit_create(
             unit = Unit.objects.create(establishment=locked, **values)
     except IntegrityError as error:
         raise _duplicate_error() from error
-    audit.record(
+    trail.record(
         action=AuditEvent.Action.UNIT_CREATED,
         actor=actor,
         establishment=locked,
@@ -643,7 +644,7 @@ def unit_update(
             locked.save(update_fields=[*after, "updated_at"])
     except IntegrityError as error:
         raise _duplicate_error() from error
-    audit.record(
+    trail.record(
         action=AuditEvent.Action.UNIT_EDITED,
         actor=actor,
         establishment=unit.establishment,
@@ -712,7 +713,7 @@ def _set_unit_active(
 ) -> None:
     locked.is_active = active
     locked.save(update_fields=["is_active", "updated_at"])
-    audit.record(
+    trail.record(
         action=AuditEvent.Action.UNIT_EDITED,
         actor=actor,
         establishment=unit.establishment,

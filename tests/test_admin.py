@@ -4,13 +4,13 @@ import pytest
 from django.contrib import admin
 from django.urls import reverse
 
-from accounts import audit
-from accounts.models import AuditEvent
+from audit import trail
+from audit.models import AuditEvent
 
 
 @pytest.fixture
 def every_kind_of_row(agent, establishment_referent, director, cardiology):
-    audit.record(action=AuditEvent.Action.ACCOUNT_CREATED, target_user=agent, unit=cardiology)
+    trail.record(action=AuditEvent.Action.ACCOUNT_CREATED, target_user=agent, unit=cardiology)
 
 
 def model_admins():
@@ -47,7 +47,7 @@ def test_the_audit_trail_cannot_be_edited_or_deleted_in_the_admin(
     client.force_login(platform_admin)
     event = AuditEvent.objects.get()
     response = client.post(
-        reverse("admin:accounts_auditevent_delete", args=[event.pk]), {"post": "yes"}
+        reverse("admin:audit_auditevent_delete", args=[event.pk]), {"post": "yes"}
     )
     assert response.status_code == 403
     assert AuditEvent.objects.filter(pk=event.pk).exists()

@@ -20,8 +20,9 @@ from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
-from accounts.admin_audit import AuditedAdmin
-from accounts.models import AuditEvent, Charter, CharterAcceptance, Habilitation, User
+from accounts.models import Charter, CharterAcceptance, Habilitation, User
+from audit.admin import AuditedAdmin
+from audit.models import AuditEvent
 from reviews import services as review_services
 from structures import services as structure_services
 
@@ -29,7 +30,7 @@ BOOKKEEPING = {
     "sessions.session",
     "accounts.ratelimithit",
     "accounts.remindersent",
-    "accounts.auditevent",
+    "audit.auditevent",
     "admin.logentry",
 }
 PASSWORD = "a-long-enough-password-2026"

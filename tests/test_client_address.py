@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from accounts.models import AuditEvent
+from audit.models import AuditEvent
 
 
 @pytest.fixture

@@ -12,8 +12,8 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from accounts import audit
-from accounts.models import AuditEvent
+from audit import trail
+from audit.models import AuditEvent
 from core.request_log import JsonFormatter
 from tests.test_settings import load_settings
 
@@ -140,7 +140,7 @@ def test_an_audit_event_of_a_request_carries_its_request_id(client, make, cardio
 
 
 def test_an_audit_event_outside_a_request_has_no_request_id(agent):
-    event = audit.record(action=AuditEvent.Action.ACCOUNT_UPDATED, target_user=agent)
+    event = trail.record(action=AuditEvent.Action.ACCOUNT_UPDATED, target_user=agent)
     assert event.request_id == ""
 
 
@@ -148,7 +148,7 @@ def test_the_journal_export_shows_the_request_id(client, platform_admin, agent):
     client.post(reverse("accounts:sign_in"), {"username": agent.email, "password": "wrong"})
     failed = AuditEvent.objects.get(action=AuditEvent.Action.SIGNIN_FAILED)
     assert failed.request_id
-    audit.record(action=AuditEvent.Action.ACCOUNT_UPDATED, target_user=agent)
+    trail.record(action=AuditEvent.Action.ACCOUNT_UPDATED, target_user=agent)
     client.force_login(platform_admin)
     response = client.get(reverse("administration:journal_export"))
     header, *rows = b"".join(response.streaming_content).decode("utf-8-sig").splitlines()

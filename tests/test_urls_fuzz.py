@@ -34,15 +34,9 @@ from django.utils.http import urlsafe_base64_encode
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from accounts import audit
-from accounts.models import (
-    AuditEvent,
-    Charter,
-    CharterAcceptance,
-    Habilitation,
-    Profile,
-    User,
-)
+from accounts.models import Charter, CharterAcceptance, Habilitation, Profile, User
+from audit import trail
+from audit.models import AuditEvent
 from core.converters import IdConverter
 from reviews import selectors as review_selectors
 from reviews import services as review_services
@@ -383,7 +377,7 @@ def world(
     make.habilitation(far_nurse, other_unit, profile="infirmier")
     closed_unit = make.unit(hospital, name="Fermée", is_active=False)
     for target, unit in [(nurse, geriatrics), (far_nurse, other_unit)]:
-        audit.record(
+        trail.record(
             action=AuditEvent.Action.ACCOUNT_UPDATED,
             actor=establishment_referent,
             target_user=target,

@@ -26,8 +26,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.access import referent_scope
-from accounts.models import AuditEvent, Habilitation, User, start_of_day_after
+from accounts.models import Habilitation, User, start_of_day_after
 from accounts.scope import Scope
+from audit.models import AuditEvent
 from core.csv import csv_response
 from core.forms import DateField
 from core.paging import page_links, page_url

@@ -3,13 +3,13 @@
 import pytest
 from django.db import DatabaseError, connection, transaction
 
-from accounts import audit
-from accounts.models import AppendOnlyError, AuditEvent
+from audit import trail
+from audit.models import AppendOnlyError, AuditEvent
 
 
 @pytest.fixture
 def event(agent, establishment_referent, cardiology):
-    return audit.record(
+    return trail.record(
         action=AuditEvent.Action.HABILITATION_GRANTED,
         actor=establishment_referent,
         target_user=agent,

@@ -22,7 +22,8 @@ from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
-from accounts.models import AuditEvent, User
+from accounts.models import User
+from audit.models import AuditEvent
 
 PASSWORD = "correct horse battery staple"
 

@@ -11,7 +11,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import AuditEvent, Charter, CharterAcceptance
+from accounts.models import Charter, CharterAcceptance
+from audit.models import AuditEvent
 
 ACCEPT = reverse("accounts:charter_accept")
 MINE = reverse("referents:mine")

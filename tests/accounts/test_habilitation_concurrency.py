@@ -10,7 +10,8 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 
 from accounts import services
-from accounts.models import AuditEvent, Habilitation, User
+from accounts.models import Habilitation, User
+from audit.models import AuditEvent
 from tests.concurrency import run_together
 from tests.factory import Factory, days, today
 

@@ -12,7 +12,8 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import AuditEvent, User
+from accounts.models import User
+from audit.models import AuditEvent
 
 SIGN_IN = reverse("accounts:sign_in")
 PASSWORD = "correct horse battery staple"

@@ -9,7 +9,8 @@ from django.db import connection, connections
 from django.test import RequestFactory
 
 from accounts import lockout
-from accounts.models import AuditEvent, User
+from accounts.models import User
+from audit.models import AuditEvent
 
 pytestmark = pytest.mark.skipif(
     connection.vendor != "postgresql", reason="row locks need PostgreSQL (SQLite serialises)"

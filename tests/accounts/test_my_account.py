@@ -2,7 +2,7 @@
 
 from django.urls import reverse
 
-from accounts.models import AuditEvent
+from audit.models import AuditEvent
 
 URL = reverse("accounts:my_account")
 

@@ -140,12 +140,12 @@ def test_scope_is_one_query_and_its_filters_add_none(
 def test_account_events_of_people_in_scope_are_in_the_referents_audit_trail(
     agent, establishment_referent, unit_referent, other_referent, cardiology
 ):
-    from accounts import audit
-    from accounts.models import AuditEvent
+    from audit import trail
+    from audit.models import AuditEvent
 
-    failed = audit.record(action=AuditEvent.Action.SIGNIN_FAILED, target_user=agent)
-    unrelated = audit.record(action=AuditEvent.Action.SIGNIN_FAILED, target_user=other_referent)
-    edited = audit.record(action=AuditEvent.Action.UNIT_EDITED, unit=cardiology)
+    failed = trail.record(action=AuditEvent.Action.SIGNIN_FAILED, target_user=agent)
+    unrelated = trail.record(action=AuditEvent.Action.SIGNIN_FAILED, target_user=other_referent)
+    edited = trail.record(action=AuditEvent.Action.UNIT_EDITED, unit=cardiology)
     assert set(Scope.for_user(establishment_referent).audit_events()) == {failed, edited}
     assert set(Scope.for_user(unit_referent).audit_events()) == {failed, edited}
     assert set(Scope.for_user(other_referent).audit_events()) == {unrelated}

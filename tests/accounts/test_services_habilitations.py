@@ -8,8 +8,9 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from accounts import services
-from accounts.models import AuditEvent, Habilitation, Profile, User
+from accounts.models import Habilitation, Profile, User
 from accounts.scope import Scope
+from audit.models import AuditEvent
 from tests.factory import days, today
 
 

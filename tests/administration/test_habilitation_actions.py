@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import reverse
 
-from accounts.models import AuditEvent
+from audit.models import AuditEvent
 from tests.factory import days, today
 
 

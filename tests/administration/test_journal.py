@@ -7,8 +7,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from accounts import audit
-from accounts.models import AuditEvent
+from audit.models import AuditEvent
+from audit.trail import record
 
 URL = reverse("administration:journal")
 EXPORT = reverse("administration:journal_export")
@@ -208,7 +208,7 @@ def test_query_count_does_not_grow_with_the_number_of_events(
     def add(n):
         for _ in range(n):
             person = make.user()
-            audit.record(
+            record(
                 action=Action.HABILITATION_GRANTED,
                 actor=make.user(),
                 target_user=person,

@@ -8,9 +8,10 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 
-from accounts.models import AuditEvent, Habilitation, User
+from accounts.models import Habilitation, User
 from accounts.scope import Scope
 from administration.forms.people import structure_choices
+from audit.models import AuditEvent
 from tests.factory import days, today
 
 URL = reverse("administration:person_create")

@@ -6,7 +6,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import AuditEvent, Charter, CharterAcceptance, Habilitation
+from accounts.models import Charter, CharterAcceptance, Habilitation
+from audit.models import AuditEvent
 from tests.factory import days, today
 
 

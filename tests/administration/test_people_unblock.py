@@ -7,7 +7,7 @@ from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import AuditEvent
+from audit.models import AuditEvent
 
 
 @pytest.fixture

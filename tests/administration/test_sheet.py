@@ -3,9 +3,9 @@
 import pytest
 from django.urls import reverse
 
-from accounts import audit
-from accounts.models import AuditEvent
 from administration.forms.establishments import normalize_french_phone
+from audit import trail
+from audit.models import AuditEvent
 from structures import services
 from structures.models import Establishment
 
@@ -208,7 +208,7 @@ def test_the_change_and_its_audit_event_are_one_transaction(
     def broken_record(**kwargs):
         raise RuntimeError("audit down")
 
-    monkeypatch.setattr(audit, "record", broken_record)
+    monkeypatch.setattr(trail, "record", broken_record)
     with pytest.raises(RuntimeError):
         services.establishment_sheet_update(
             actor=establishment_referent, establishment=hospital, data={"phone": "0561234567"}

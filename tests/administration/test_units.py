@@ -3,7 +3,7 @@
 import pytest
 from django.urls import reverse
 
-from accounts.models import AuditEvent
+from audit.models import AuditEvent
 from structures import services
 from structures.models import Unit
 from tests.factory import days, today

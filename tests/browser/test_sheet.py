@@ -10,7 +10,7 @@ import pytest
 from django.core.management import call_command
 from playwright.sync_api import Page, expect
 
-from accounts.models import AuditEvent
+from audit.models import AuditEvent
 from demo.world import DEFAULT_PASSWORD, REFERENT_EMAIL
 from structures.models import Establishment
 from tests.browser.conftest import assert_accessible, assert_no_csp_violation

@@ -13,9 +13,10 @@ from django.core.management import CommandError, call_command
 from django.db.models import Count
 from django.utils import timezone
 
-from accounts.models import AuditEvent, Charter, CharterAcceptance, Habilitation, Profile, User
+from accounts.models import Charter, CharterAcceptance, Habilitation, Profile, User
 from accounts.scope import Scope
 from accounts.selectors import SupportDesk, referents_for
+from audit.models import AuditEvent
 from demo import world as demo
 from structures.categories import CATEGORIES, GRAND_AGE, HANDICAP, SANITAIRE
 from structures.finess import is_valid_finess

@@ -6,7 +6,8 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection
 
-from accounts.models import AuditEvent, Habilitation, User
+from accounts.models import Habilitation, User
+from audit.models import AuditEvent
 from reviews import services
 from reviews.models import ReviewCampaign, ReviewDecision
 from structures.models import Establishment

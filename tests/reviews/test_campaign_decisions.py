@@ -9,9 +9,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts import services as account_services
-from accounts.models import AuditEvent, Habilitation, Profile
+from accounts.models import Habilitation, Profile
 from accounts.scope import Scope
 from accounts.selectors import referents_for
+from audit.models import AuditEvent
 from reviews import services
 from reviews.models import ReviewCampaign, ReviewDecision
 from tests.factory import days, today

@@ -22,7 +22,7 @@ from django.utils import translation
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from accounts.models import AuditEvent
+from audit.models import AuditEvent
 from structures import services
 from structures.finess import with_check_digit
 from structures.finess_files import (

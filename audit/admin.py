@@ -1,4 +1,4 @@
-"""The administration site's changes go to the audit trail, like every other change.
+"""The audit trail in the administration site, and the administration site in the audit trail.
 
 Models whose changes carry business rules (habilitations, charter acceptances, review
 campaigns, the audit trail itself) are read-only in the administration site: they change
@@ -17,8 +17,8 @@ from django.contrib import admin
 from django.db import models
 from django.http import HttpRequest
 
-from accounts import audit
-from accounts.models import AuditEvent, User
+from audit import trail
+from audit.models import AuditEvent
 
 # Never written to the audit trail, even hashed: only the fact that they changed.
 SECRET_FIELDS = frozenset({"password", "password1", "password2"})
@@ -76,13 +76,13 @@ class AuditedAdmin(admin.ModelAdmin):
 
     def _record(self, request: HttpRequest, obj, operation: str, before: dict, after: dict):
         opts = obj._meta
-        target = obj if isinstance(obj, User) else None
+        target = obj if opts.label == "accounts.User" else None
         establishment = unit = None
         if opts.label == "structures.Establishment":
             establishment = obj
         elif opts.label == "structures.Unit":
             unit = obj
-        audit.record(
+        trail.record(
             action=AuditEvent.Action.ADMIN_CHANGED,
             actor=request.user,
             target_user=target,
@@ -130,3 +130,12 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
         return False
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "action", "actor", "target_user", "establishment", "ip_address"]
+    list_filter = ["action"]
+    search_fields = ["actor__email", "target_user__email", "=establishment__finess", "=request_id"]
+    list_select_related = ["actor", "target_user", "establishment"]
+    date_hierarchy = "created_at"

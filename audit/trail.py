@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.http import HttpRequest
 
-from accounts.models import AuditEvent, User
+from audit.models import AuditEvent
 from core.request_log import current_request_id
-from structures.models import Establishment, Unit
+
+if TYPE_CHECKING:
+    from accounts.models import User
+    from structures.models import Establishment, Unit
 
 
 def client_ip(request: HttpRequest | None) -> str | None:
