@@ -217,6 +217,15 @@ class HabilitationQuerySet(models.QuerySet["Habilitation"]):
             end_date__gte=day,
         )
 
+    def open_on(self, day: datetime.date | None = None) -> HabilitationQuerySet:
+        """Open rights: active on ``day`` (today by default) or yet to start, and not ended
+        by then. What the accounts list shows as current, what a closing unit must not keep."""
+        day = day or timezone.localdate()
+        return self.filter(
+            Q(ended_at__isnull=True) | Q(ended_at__gte=start_of_day_after(day)),
+            end_date__gte=day,
+        )
+
     def referents(self) -> HabilitationQuerySet:
         return self.filter(profile__administers_accounts=True)
 

@@ -39,12 +39,12 @@ from django.conf import settings  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 
-from structures import services  # noqa: E402
+from structures import finess_import as services  # noqa: E402
 from structures.categories import CATEGORIES  # noqa: E402
 from structures.finess import with_check_digit  # noqa: E402
+from structures.finess_import import finess_import  # noqa: E402
 from structures.geography import DEPARTEMENTS  # noqa: E402
 from structures.models import Establishment, LegalEntity  # noqa: E402
-from structures.services import finess_import  # noqa: E402
 
 OUT = ROOT / "bench" / "out"
 

@@ -21,10 +21,10 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from accounts.models import Charter, CharterAcceptance, Habilitation, User
+from administration import services as structure_services
 from audit.admin import AuditedAdmin
 from audit.models import AuditEvent
 from reviews import services as review_services
-from structures import services as structure_services
 
 BOOKKEEPING = {
     "sessions.session",

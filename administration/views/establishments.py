@@ -18,13 +18,13 @@ from django.views.decorators.http import require_POST
 
 from accounts.access import referent_scope
 from accounts.scope import Scope
+from administration import services
 from administration.forms.establishments import (
     EstablishmentSearchForm,
     EstablishmentSheetForm,
     UnitForm,
 )
 from core.paging import page_links
-from structures import services
 from structures.models import Establishment, Sector, Unit
 from structures.selectors import search_words
 

@@ -3,10 +3,10 @@
 import pytest
 from django.urls import reverse
 
+from administration import services
 from administration.forms.establishments import normalize_french_phone
 from audit import trail
 from audit.models import AuditEvent
-from structures import services
 from structures.models import Establishment
 
 SHEET = {

@@ -3,8 +3,8 @@
 import pytest
 from django.urls import reverse
 
+from administration import services
 from audit.models import AuditEvent
-from structures import services
 from structures.models import Unit
 from tests.factory import days, today
 

@@ -1,4 +1,4 @@
-"""The FINESS import: ``manage.py import_finess`` and ``structures.services.finess_import``.
+"""The FINESS import: ``manage.py import_finess`` and ``structures.finess_import.finess_import``.
 
 Every test writes its own small extract to ``tmp_path``: the legacy CSV through ``structureet``
 and ``csv_file``, the JSON flow through ``pmej``/``ege`` and ``json_file``.
@@ -23,7 +23,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from audit.models import AuditEvent
-from structures import services
+from structures import finess_import as services
 from structures.finess import with_check_digit
 from structures.finess_files import (
     EstablishmentRecord,
@@ -33,8 +33,8 @@ from structures.finess_files import (
     lambert93_to_wgs84,
     open_finess_file,
 )
+from structures.finess_import import finess_import
 from structures.models import Establishment, LegalEntity
-from structures.services import finess_import
 
 pytestmark = pytest.mark.django_db
 

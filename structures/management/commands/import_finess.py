@@ -1,6 +1,6 @@
 """``manage.py import_finess PATH [--strict] [--dry-run]``.
 
-A thin shell around ``structures.services.finess_import``: progress bar, summary, exit status.
+A thin shell around ``structures.finess_import.finess_import``: progress bar, summary, exit status.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
 from structures.finess_files import FinessFileError
-from structures.services import (
+from structures.finess_import import (
     FinessImportRejectedError,
     FinessImportResult,
     ImportCounts,
