@@ -2,7 +2,7 @@
 
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
-from django.contrib.auth.decorators import login_required
+from django.contrib.auth.decorators import login_not_required
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -50,11 +50,13 @@ class SignInView(auth_views.LoginView):
         return context
 
 
+@login_not_required
 def too_many_attempts(request: HttpRequest) -> HttpResponse:
     """The same neutral answer for every throttled client, whatever was typed."""
     return render(request, "accounts/too_many_attempts.html", {}, status=429)
 
 
+@login_not_required
 def blocked_help(request: HttpRequest) -> HttpResponse:
     """ "Account blocked?": e-mail my référents' contacts to my own address.
 
@@ -131,7 +133,6 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
         return response
 
 
-@login_required
 def my_account(request: HttpRequest) -> HttpResponse:
     habilitations = (
         Habilitation.objects.filter(user=request.user)
@@ -141,7 +142,6 @@ def my_account(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/my_account.html", {"habilitations": habilitations})
 
 
-@login_required
 @require_POST
 def set_reminders(request: HttpRequest, pk: int) -> HttpResponse:
     """Turn the e-mail reminder of one of my own habilitations on or off."""
@@ -188,7 +188,6 @@ def _next_url(request: HttpRequest) -> str:
     return ""
 
 
-@login_required
 def charter_accept_page(request: HttpRequest) -> HttpResponse:
     """The current charter, and the "I accept" button while it is not accepted."""
     charter = Charter.current()

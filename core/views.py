@@ -3,6 +3,7 @@
 import sys
 
 from django.conf import settings
+from django.contrib.auth.decorators import login_not_required
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, InterfaceError, OperationalError, connections
 from django.db.migrations.executor import MigrationExecutor
 from django.http import HttpRequest, HttpResponse, HttpResponseServerError, JsonResponse
@@ -14,12 +15,14 @@ DATABASE_UNAVAILABLE_ERRORS = (OperationalError, InterfaceError)
 RETRY_AFTER_SECONDS = 30
 
 
+@login_not_required
 @never_cache
 def healthz(request: HttpRequest) -> JsonResponse:
     """The process is up. No database access: a database outage must not restart workers."""
     return JsonResponse({"status": "ok"})
 
 
+@login_not_required
 @never_cache
 def readyz(request: HttpRequest) -> JsonResponse:
     """The database answers and every migration is applied; 503 otherwise."""

@@ -11,7 +11,6 @@ Every signed-in person may look up any open structure: that is the product's pur
 
 from __future__ import annotations
 
-from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
@@ -132,7 +131,6 @@ LOOKUP_ESTABLISHMENT_FIELDS = (
 )
 
 
-@login_required
 def mine(request: HttpRequest) -> HttpResponse:
     """Mes référents."""
     lookups = referents_for_many(_own_structures(request))
@@ -181,7 +179,6 @@ def _detail_url(lookup: ReferentLookup) -> str:
     return reverse("referents:establishment", args=[lookup.establishment.pk])
 
 
-@login_required
 def establishment_referents(request: HttpRequest, pk: int) -> HttpResponse:
     """Liste des référents ViaTrajectoire identifiés, for an establishment (or the escalation)."""
     establishment = get_object_or_404(
@@ -194,7 +191,6 @@ def establishment_referents(request: HttpRequest, pk: int) -> HttpResponse:
     return _identified(request, referents_for(establishment))
 
 
-@login_required
 def unit_referents(request: HttpRequest, pk: int) -> HttpResponse:
     """Liste des référents ViaTrajectoire identifiés, for a unit (or the escalation)."""
     unit = get_object_or_404(
@@ -221,7 +217,6 @@ def _sector(request: HttpRequest) -> str:
     return sector if sector in Sector.values else ""
 
 
-@login_required
 def referent_list(request: HttpRequest) -> HttpResponse:
     """Liste des référents ViaTrajectoire: the tree, or search results when a query is given."""
     sector = _sector(request)
@@ -291,7 +286,6 @@ def _open_path(
     return region, departement, establishment
 
 
-@login_required
 def tree_children(request: HttpRequest, kind: str, key: str) -> HttpResponse:
     """The children of one node, as an HTML fragment (expanding in place with JavaScript)."""
     sector = _sector(request)

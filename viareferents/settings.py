@@ -69,6 +69,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     # After authentication and messages: signs out blocked people, gates the usage charter.
     "accounts.middleware.AccountChecksMiddleware",
+    # Then signing in is the default: the few public views say so (``login_not_required``).
+    "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 

@@ -1,12 +1,18 @@
 from django.contrib import admin
+from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 from django.views.generic import RedirectView
+from django.views.i18n import set_language
 
 import core.converters  # noqa: F401  (registers <id:...>)
 from core import views as core_views
 
 urlpatterns = [
-    path("", RedirectView.as_view(pattern_name="referents:mine"), name="home"),
+    path(
+        "",
+        login_not_required(RedirectView.as_view(pattern_name="referents:mine")),
+        name="home",
+    ),
     path("healthz", core_views.healthz, name="healthz"),
     path("readyz", core_views.readyz, name="readyz"),
     # Signing in, Mon compte, the charter to accept.
@@ -16,7 +22,8 @@ urlpatterns = [
     # The Administration menu: the référents' back office, then the directors' area.
     path("administration/", include("administration.urls")),
     path("administration/", include("reviews.urls")),
-    path("i18n/", include("django.conf.urls.i18n")),
+    # The language can be changed before signing in.
+    path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("admin/", admin.site.urls),
 ]
 

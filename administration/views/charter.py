@@ -4,7 +4,6 @@ reminders to them."""
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -22,7 +21,6 @@ from core.paging import page_links
 PER_PAGE = 50
 
 
-@login_required
 def charter_pending(request: HttpRequest) -> HttpResponse:
     """People in my scope who have not accepted the current charter (référents only)."""
     scope = referent_scope(request)
@@ -35,7 +33,6 @@ def charter_pending(request: HttpRequest) -> HttpResponse:
     return render(request, "administration/charter/pending.html", context)
 
 
-@login_required
 @require_POST
 def charter_remind_view(request: HttpRequest) -> HttpResponse:
     """E-mail a reminder to one person, or to everyone of one page of the pending list."""

@@ -7,7 +7,6 @@ and so is the whole area for someone who administers nothing (staff, directors).
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Q, QuerySet
@@ -70,7 +69,6 @@ def _establishments_matching(
     return queryset
 
 
-@login_required
 def establishment_list(request: HttpRequest) -> HttpResponse:
     """Établissements: the establishments the person administers (whole, or some units of)."""
     scope = referent_scope(request)
@@ -102,7 +100,6 @@ def establishment_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-@login_required
 def establishment_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """Fiche annuaire: the directory sheet (editable by the establishment's référents), the
     FINESS data (read-only) and the units."""
@@ -152,7 +149,6 @@ def establishment_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@login_required
 def unit_create(request: HttpRequest, pk: int) -> HttpResponse:
     """Add a unit to an establishment (référents of the whole establishment)."""
     scope, establishment = _establishment_for(request, pk)
@@ -179,7 +175,6 @@ def unit_create(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@login_required
 def unit_edit(request: HttpRequest, pk: int, unit_pk: int) -> HttpResponse:
     """Rename a unit or change its contacts; deactivate or reactivate it."""
     scope, unit = _unit_for(request, pk, unit_pk)
@@ -232,13 +227,11 @@ def unit_edit(request: HttpRequest, pk: int, unit_pk: int) -> HttpResponse:
     )
 
 
-@login_required
 @require_POST
 def unit_deactivate(request: HttpRequest, pk: int, unit_pk: int) -> HttpResponse:
     return _set_unit_active(request, pk, unit_pk, active=False)
 
 
-@login_required
 @require_POST
 def unit_reactivate(request: HttpRequest, pk: int, unit_pk: int) -> HttpResponse:
     return _set_unit_active(request, pk, unit_pk, active=True)

@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Exists, F, OrderBy, OuterRef, Prefetch, Q, QuerySet
@@ -123,7 +122,6 @@ def _by_name(*, searching: bool) -> OrderBy:
     return F("last_name").asc(nulls_first=True) if searching else F("last_name").asc()
 
 
-@login_required
 def people(request: HttpRequest) -> HttpResponse:
     """Comptes utilisateurs: the people holding a right in my structures."""
     scope = referent_scope(request)
@@ -157,7 +155,6 @@ def people(request: HttpRequest) -> HttpResponse:
 # --- Creating an account
 
 
-@login_required
 def person_create(request: HttpRequest) -> HttpResponse:
     scope = referent_scope(request)
     form = AccountCreateForm(_data(request), scope=scope)
@@ -209,7 +206,6 @@ def person_create(request: HttpRequest) -> HttpResponse:
 # --- One person
 
 
-@login_required
 def person(request: HttpRequest, pk: int) -> HttpResponse:
     scope, user = _person_or_404(request, pk)
     habilitations = (
@@ -238,7 +234,6 @@ def person(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@login_required
 def habilitation_grant(request: HttpRequest, pk: int) -> HttpResponse:
     scope, user = _person_or_404(request, pk)
     form = HabilitationGrantForm(_data(request), scope=scope)
@@ -307,7 +302,6 @@ def _habilitation_action(
     )
 
 
-@login_required
 def habilitation_extend(request: HttpRequest, pk: int) -> HttpResponse:
     """Prolonger."""
     scope, habilitation = _habilitation_or_404(request, pk)
@@ -329,7 +323,6 @@ def habilitation_extend(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@login_required
 def habilitation_modify(request: HttpRequest, pk: int) -> HttpResponse:
     scope, habilitation = _habilitation_or_404(request, pk)
     form = HabilitationModifyForm(_data(request), habilitation=habilitation, scope=scope)
@@ -353,7 +346,6 @@ def habilitation_modify(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@login_required
 def habilitation_end(request: HttpRequest, pk: int) -> HttpResponse:
     """End a right; when it leaves its structure without référent, confirm first."""
     scope, habilitation = _habilitation_or_404(request, pk)
@@ -393,7 +385,6 @@ def habilitation_end(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@login_required
 def person_unblock(request: HttpRequest, pk: int) -> HttpResponse:
     """Débloquer (a GET shows the confirmation form)."""
     scope, user = _person_or_404(request, pk)

@@ -12,7 +12,6 @@ from collections.abc import Iterator
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Page, Paginator
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
@@ -229,14 +228,12 @@ def _list_page(request: HttpRequest, scope: Scope, start_form: CampaignStartForm
     )
 
 
-@login_required
 def campaign_list(request: HttpRequest) -> HttpResponse:
     """Campagnes de revue: the open campaign first, then the closed ones with their counts."""
     scope = campaign_scope(request)
     return _list_page(request, scope, CampaignStartForm(scope=scope))
 
 
-@login_required
 @require_POST
 def campaign_start(request: HttpRequest) -> HttpResponse:
     scope = campaign_scope(request)
@@ -264,7 +261,6 @@ def campaign_start(request: HttpRequest) -> HttpResponse:
     return _list_page(request, scope, form)
 
 
-@login_required
 def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """The rights of the campaign, 50 a page, each with its decision (saved page by page)."""
     scope, campaign = _campaign_or_404(request, pk)
@@ -311,7 +307,6 @@ def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect(request.get_full_path())
 
 
-@login_required
 def campaign_close(request: HttpRequest, pk: int) -> HttpResponse:
     """Clôturer: a confirmation page, then every "remove" decision ends its right."""
     scope, campaign = _campaign_or_404(request, pk)
@@ -359,7 +354,6 @@ REPORT_SECTIONS = [
 ]
 
 
-@login_required
 def campaign_report(request: HttpRequest, pk: int) -> HttpResponse:
     """The report: who decided what and when, the undecided rights, the rights removed."""
     _scope, campaign = _campaign_or_404(request, pk)
@@ -450,7 +444,6 @@ def _csv_rows(campaign: ReviewCampaign) -> Iterator[list[object]]:
         ]
 
 
-@login_required
 def campaign_report_csv(request: HttpRequest, pk: int) -> HttpResponse:
     """The report as a CSV file for French Excel (every row, streamed)."""
     _scope, campaign = _campaign_or_404(request, pk)

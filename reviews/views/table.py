@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
@@ -169,7 +168,6 @@ def _summary_links(selection: Selection) -> dict[str, str]:
 # --- Views
 
 
-@login_required
 def table(request: HttpRequest) -> HttpResponse:
     """Revue des habilitations: the table of every right of the chosen establishment(s)."""
     scope = reviewer_scope(request)
@@ -325,7 +323,6 @@ def _export_filename(selection: Selection) -> str:
     return f"revue-habilitations-{establishment.finess}-{name}-{today}.csv"
 
 
-@login_required
 def export(request: HttpRequest) -> HttpResponse:
     """The filtered, sorted table as a CSV file for French Excel, streamed: an establishment may
     hold 100,000 rights, read by chunks and never all in memory."""

@@ -18,7 +18,6 @@ import datetime
 from collections.abc import Iterable, Iterator
 
 from django import forms
-from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import (
     BigIntegerField,
@@ -156,7 +155,6 @@ def _structures(request: HttpRequest, scope: Scope) -> tuple[dict | None, Region
 # --- The views
 
 
-@login_required
 def uncovered_list(request: HttpRequest) -> HttpResponse:
     """Structures sans référent."""
     scope = reviewer_scope(request)
@@ -194,7 +192,6 @@ def _export_rows(rows: Iterable[dict]) -> Iterator[list[object]]:
         ]
 
 
-@login_required
 def uncovered_export(request: HttpRequest) -> HttpResponse:
     """The same list as a CSV file for French Excel (all pages)."""
     scope = reviewer_scope(request)
