@@ -34,7 +34,7 @@ def with_charter_status(queryset: QuerySet[User]) -> QuerySet[User]:
     The authentication backend loads the signed-in person with it, so the charter check on
     every request costs no query of its own (see ``charter_to_accept``).
     """
-    current = Charter.objects.filter(published_at__lte=timezone.now()).order_by("-version")
+    current = Charter.objects.published()
     return queryset.annotate(
         current_charter_id=Subquery(current.values("pk")[:1]),
     ).annotate(
@@ -54,8 +54,7 @@ def charter_to_accept(user: User) -> int | None:
     if hasattr(user, "current_charter_accepted"):
         return None if user.current_charter_accepted else user.current_charter_id
     row = (
-        Charter.objects.filter(published_at__lte=timezone.now())
-        .order_by("-version")
+        Charter.objects.published()
         .annotate(
             accepted=Exists(CharterAcceptance.objects.filter(charter=OuterRef("pk"), user=user))
         )

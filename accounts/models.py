@@ -257,6 +257,15 @@ class Habilitation(models.Model):
     habilitation early keeps the row (who, when, why): rights are never deleted.
     """
 
+    class Status(models.TextChoices):
+        """What people read of a right, by its dates and early end (``status``); the review
+        table computes the same in SQL (``reviews.selectors``)."""
+
+        ACTIVE = "active", _("Active")
+        FUTURE = "future", _("Future")
+        EXPIRED = "expired", _("Expired")
+        ENDED = "ended", _("Ended")
+
     user = models.ForeignKey(
         User, on_delete=models.PROTECT, related_name="habilitations", verbose_name=_("person")
     )
@@ -367,16 +376,31 @@ class Habilitation(models.Model):
         return not (self.unit_id and not self.unit.is_active)
 
     @property
-    def status(self) -> str:
-        """active, future, expired or ended, as shown to people."""
+    def status(self) -> Habilitation.Status:
+        """Active, future, expired or ended, as shown to people."""
         today = timezone.localdate()
         if self.ended_at is not None:
-            return "ended"
+            return self.Status.ENDED
         if self.start_date > today:
-            return "future"
+            return self.Status.FUTURE
         if self.end_date < today:
-            return "expired"
-        return "active"
+            return self.Status.EXPIRED
+        return self.Status.ACTIVE
+
+    @property
+    def is_open(self) -> bool:
+        """Active or yet to start: a right that can still be extended, modified or ended."""
+        return self.status in (self.Status.ACTIVE, self.Status.FUTURE)
+
+
+class CharterQuerySet(models.QuerySet["Charter"]):
+    def published(self) -> CharterQuerySet:
+        """The versions published by now, the latest first: the first is the current one."""
+        return self.filter(published_at__lte=timezone.now()).order_by("-version")
+
+    def current(self) -> Charter | None:
+        """The version in force (the last published), None before any is published."""
+        return self.published().first()
 
 
 class Charter(models.Model):
@@ -387,6 +411,8 @@ class Charter(models.Model):
     body = models.TextField(_("text"))
     published_at = models.DateTimeField(_("published at"), default=timezone.now)
 
+    objects = CharterQuerySet.as_manager()
+
     class Meta:
         ordering = ["-version"]
         verbose_name = _("charter version")
@@ -394,10 +420,6 @@ class Charter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.title} (v{self.version})"
-
-    @classmethod
-    def current(cls) -> Charter | None:
-        return cls.objects.filter(published_at__lte=timezone.now()).order_by("-version").first()
 
 
 class CharterAcceptance(models.Model):

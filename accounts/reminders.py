@@ -43,7 +43,6 @@ logger = logging.getLogger(__name__)
 FIRST_STEP = 30  # days before the end date
 LAST_STEP = 7
 DIGEST_INTERVAL_DAYS = 7
-ENDING_SOON_DAYS = 30  # as the "A right ends within 30 days" filter of the accounts list
 DIGEST_ROWS = 10  # rows shown per section of a digest; the link shows the rest
 
 
@@ -213,7 +212,7 @@ def digest_for(referent: User, today: datetime.date, charter: Charter | None) ->
         .filter(
             ended_at__isnull=True,
             end_date__gte=today,
-            end_date__lte=today + datetime.timedelta(days=ENDING_SOON_DAYS),
+            end_date__lte=today + datetime.timedelta(days=settings.ENDING_SOON_DAYS),
             user__is_active=True,
         )
         .select_related("user", "profile", "establishment", "unit")
@@ -239,7 +238,7 @@ def digest_for(referent: User, today: datetime.date, charter: Charter | None) ->
 
 
 def referent_digests_due(today: datetime.date, language: str | None = None) -> list[Outgoing]:
-    charter = Charter.current()
+    charter = Charter.objects.current()
     outgoing = []
     for referent in digest_recipients(today):
         context = digest_for(referent, today, charter)

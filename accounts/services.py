@@ -424,7 +424,7 @@ def habilitation_extend(
         if not scope.administers_habilitation(habilitation):
             raise NotAllowed
         _refuse_own(actor, habilitation.user)
-        if habilitation.status not in ("active", "future"):
+        if not habilitation.is_open:
             raise ValidationError(
                 _("An ended or expired right cannot be extended: grant a new one instead.")
             )
@@ -481,7 +481,7 @@ def habilitation_modify(
         if not scope.administers(establishment.pk, unit.pk if unit else None):
             raise NotAllowed
         _refuse_own(actor, habilitation.user)
-        if habilitation.status not in ("active", "future"):
+        if not habilitation.is_open:
             raise ValidationError(
                 _("An ended or expired right cannot be modified: grant a new one instead.")
             )
@@ -545,7 +545,7 @@ def habilitation_end(
         authority = holds_authority_over(actor=actor, user=habilitation.user, scope=scope)
         if not reason:
             raise ValidationError({"reason": _("Give the reason for ending this right.")})
-        if habilitation.status not in ("active", "future"):
+        if not habilitation.is_open:
             raise ValidationError(_("This right has already ended or expired."))
         user = _lock_user(habilitation.user)
         before = habilitation_snapshot(habilitation)

@@ -190,7 +190,7 @@ def _next_url(request: HttpRequest) -> str:
 
 def charter_accept_page(request: HttpRequest) -> HttpResponse:
     """The current charter, and the "I accept" button while it is not accepted."""
-    charter = Charter.current()
+    charter = Charter.objects.current()
     acceptance = (
         CharterAcceptance.objects.filter(user=request.user, charter=charter).first()
         if charter is not None

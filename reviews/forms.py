@@ -6,23 +6,18 @@ from collections.abc import Sequence
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.utils.functional import lazy
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Profile
+from accounts.models import Habilitation, Profile
 from accounts.scope import Scope
 from core.forms import PlainSelect
 from reviews import selectors
 from structures.models import Establishment, Unit
 
-STATUS_CHOICES = [
-    ("", _("All statuses")),
-    (selectors.ACTIVE, _("Active")),
-    (selectors.FUTURE, _("Future")),
-    (selectors.EXPIRED, _("Expired")),
-    (selectors.ENDED, _("Ended")),
-]
+STATUS_CHOICES = [("", _("All statuses")), *Habilitation.Status.choices]
 
 
 def _ending_within(days: int) -> str:
@@ -75,7 +70,7 @@ class ReviewFilterForm(forms.Form):
         widget=PlainSelect,
     )
     dormant = forms.BooleanField(
-        label=_dormant_label_lazy(selectors.DORMANT_DAYS),
+        label=_dormant_label_lazy(settings.DORMANT_DAYS),
         required=False,
     )
     bloque = forms.BooleanField(label=_("Blocked accounts"), required=False)

@@ -15,6 +15,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db.models import (
     BooleanField,
@@ -38,12 +39,12 @@ from structures.models import Unit
 
 logger = logging.getLogger(__name__)
 
-DORMANT_DAYS = 90
-ENDING_WITHIN_DAYS = (30, 60, 90)
-SUMMARY_ENDING_DAYS = 30
+# The "ending within" filter of the review table; its summary links to ENDING_SOON_DAYS.
+ENDING_WITHIN_DAYS = tuple(sorted({30, 60, 90, settings.ENDING_SOON_DAYS}))
 
-ACTIVE, FUTURE, EXPIRED, ENDED = "active", "future", "expired", "ended"
-STATUSES = (ACTIVE, FUTURE, EXPIRED, ENDED)
+# The statuses of ``Habilitation.Status``, computed in SQL below.
+ACTIVE, FUTURE, EXPIRED, ENDED = Habilitation.Status
+STATUSES = tuple(Habilitation.Status)
 
 # Sort keys of the ``tri`` parameter: a leading "-" sorts in descending order. Ties are broken
 # by person then id, so that pages never overlap.
@@ -63,12 +64,7 @@ SORTS = frozenset({*SORT_FIELDS, *(f"-{key}" for key in SORT_FIELDS)})
 
 def current_charter_id() -> int | None:
     """The id of the charter version in force (one query), None when none is published."""
-    return (
-        Charter.objects.filter(published_at__lte=timezone.now())
-        .order_by("-version")
-        .values_list("pk", flat=True)
-        .first()
-    )
+    return Charter.objects.published().values_list("pk", flat=True).first()
 
 
 def _status(today: datetime.date) -> Case:
@@ -107,7 +103,7 @@ def _ending_within(today: datetime.date, days: int) -> Q:
 
 
 def _dormant(now: datetime.datetime) -> Q:
-    since = now - datetime.timedelta(days=DORMANT_DAYS)
+    since = now - datetime.timedelta(days=settings.DORMANT_DAYS)
     return Q(user__last_login__isnull=True) | Q(user__last_login__lt=since)
 
 
@@ -230,7 +226,7 @@ def summary(rows: QuerySet[Habilitation], units: QuerySet[Unit]) -> Summary:
     active = Q(review_status=ACTIVE)
     numbers = rows.order_by().aggregate(
         active=Count("pk", filter=active),
-        ending_soon=Count("pk", filter=_ending_within(today, SUMMARY_ENDING_DAYS)),
+        ending_soon=Count("pk", filter=_ending_within(today, settings.ENDING_SOON_DAYS)),
         blocked_people=Count(
             "user", distinct=True, filter=active & Q(user__blocked_at__isnull=False)
         ),

@@ -276,7 +276,7 @@ def campaign_close(
 def _remove(
     actor: User, row: ReviewDecision, scope: Scope, request: HttpRequest | None
 ) -> ReviewDecision.Outcome:
-    if row.habilitation.status not in ("active", "future"):
+    if not row.habilitation.is_open:
         return ReviewDecision.Outcome.ALREADY_ENDED
     try:
         account_services.habilitation_end(

@@ -271,7 +271,9 @@ def test_a_successful_post_is_audited(client, world, name, django_capture_on_com
     if who is not None:
         client.force_login(world[who])
         if name != "accounts:charter_accept":
-            CharterAcceptance.objects.get_or_create(user=world[who], charter=Charter.current())
+            CharterAcceptance.objects.get_or_create(
+                user=world[who], charter=Charter.objects.current()
+            )
     url = reverse(name, args=args(world) if args else None)
     if name == "accounts:password_reset_confirm":
         url = client.get(url).url  # Django moves the token into the session first

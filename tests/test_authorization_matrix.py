@@ -146,7 +146,7 @@ def url_for(name: str, world: dict) -> str:
 def test_access(client, request, world, role, name):
     if role != "anonymous":
         user = request.getfixturevalue(role)
-        CharterAcceptance.objects.create(user=user, charter=Charter.current())
+        CharterAcceptance.objects.create(user=user, charter=Charter.objects.current())
         client.force_login(user)
     _key, allowed, method = MATRIX[name]
     url = url_for(name, world)
@@ -177,7 +177,7 @@ def test_access(client, request, world, role, name):
 )
 def test_forbidden_posts_change_nothing(client, request, world, role, geriatrics):
     user = request.getfixturevalue(role)
-    CharterAcceptance.objects.create(user=user, charter=Charter.current())
+    CharterAcceptance.objects.create(user=user, charter=Charter.objects.current())
     client.force_login(user)
     nurse_right = world["nurse_right"]
     for name, data in [

@@ -218,6 +218,13 @@ SUPPORT_URL = env.str(
 # Business rules (DOMAIN.md): lengths of habilitations and the sign-in lockout threshold.
 HABILITATION_DEFAULT_DAYS = env.int("HABILITATION_DEFAULT_DAYS", default=365)
 HABILITATION_MAX_EXTENSION_DAYS = env.int("HABILITATION_MAX_EXTENSION_DAYS", default=365)
+# The tuning of the lists and reports, each defined here once.
+# Rows per page of the lists (accounts, Journal, review table, campaigns...).
+LIST_PAGE_SIZE = env.int("LIST_PAGE_SIZE", default=50)
+# An account without a sign-in for this long is "dormant" (lists, review table, digests).
+DORMANT_DAYS = env.int("DORMANT_DAYS", default=90)
+# A right ending within this many days "ends soon" (accounts list, digest, review summary).
+ENDING_SOON_DAYS = env.int("ENDING_SOON_DAYS", default=30)
 LOCKOUT_THRESHOLD = env.int("LOCKOUT_THRESHOLD", default=5)
 # Per client address (REMOTE_ADDR, set by the trusted proxy): this many failed sign-ins within
 # the window refuse further attempts for a while. High enough for a hospital behind one NAT.

@@ -3,6 +3,7 @@ reminders to them."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
@@ -18,16 +19,16 @@ from accounts.forms import CharterRemindForm
 from accounts.models import Charter
 from core.paging import page_links
 
-PER_PAGE = 50
-
 
 def charter_pending(request: HttpRequest) -> HttpResponse:
     """People in my scope who have not accepted the current charter (référents only)."""
     scope = referent_scope(request)
-    charter = Charter.current()
+    charter = Charter.objects.current()
     context: dict = {"charter": charter, "page": None, "links": {}}
     if charter is not None:
-        page = Paginator(people_pending(scope, charter), PER_PAGE).get_page(request.GET.get("page"))
+        page = Paginator(people_pending(scope, charter), settings.LIST_PAGE_SIZE).get_page(
+            request.GET.get("page")
+        )
         context["page"] = page
         context["links"] = page_links(page)
     return render(request, "administration/charter/pending.html", context)
@@ -37,7 +38,7 @@ def charter_pending(request: HttpRequest) -> HttpResponse:
 def charter_remind_view(request: HttpRequest) -> HttpResponse:
     """E-mail a reminder to one person, or to everyone of one page of the pending list."""
     scope = referent_scope(request)
-    charter = Charter.current()
+    charter = Charter.objects.current()
     if charter is None:
         raise Http404
     form = CharterRemindForm(request.POST, pending=people_pending(scope, charter))

@@ -6,6 +6,7 @@ and so is the whole area for someone who administers nothing (staff, directors).
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -26,8 +27,6 @@ from administration.forms.establishments import (
 from core.paging import page_links
 from structures.models import Establishment, Sector, Unit
 from structures.selectors import search_words
-
-PAGE_SIZE = 50
 
 
 def _establishment_for(request: HttpRequest, pk: int) -> tuple[Scope, Establishment]:
@@ -84,7 +83,7 @@ def establishment_list(request: HttpRequest) -> HttpResponse:
     queryset = queryset.annotate(
         active_units=Count("units", filter=Q(units__is_active=True))
     ).order_by("name", "pk")
-    page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(queryset, settings.LIST_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
         "administration/establishments/establishment_list.html",

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import FieldDoesNotExist
 from django.core.paginator import Paginator
@@ -33,7 +34,6 @@ from core.forms import DateField
 from core.paging import page_links, page_url
 from structures.models import Establishment, Unit
 
-PAGE_SIZE = 50
 EXPORT_CHUNK_SIZE = 2000
 FILTER_PARAMS = ("action", "person", "date_from", "date_to", "structure")
 
@@ -219,7 +219,7 @@ def events(request: HttpRequest) -> HttpResponse:
     else:
         data = form.cleaned_data if form.is_bound else {}
         params = {name: request.GET.get(name, "") for name in FILTER_PARAMS}
-        page = Paginator(_filtered(events_in_scope(scope), data), PAGE_SIZE).get_page(
+        page = Paginator(_filtered(events_in_scope(scope), data), settings.LIST_PAGE_SIZE).get_page(
             request.GET.get("page")
         )
         rows = [_row(event) for event in page.object_list]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -34,10 +35,6 @@ from administration.forms.people import (
 from core.paging import CountedPaginator, page_links
 from core.search import matching_every_word
 from structures.finess import fold
-
-PAGE_SIZE = 50
-ENDING_SOON_DAYS = 30
-DORMANT_DAYS = 90
 
 # --- Access helpers
 
@@ -97,19 +94,19 @@ def _filter_people(scope: Scope, people: QuerySet[User], filters: dict) -> Query
                 user=OuterRef("pk"),
                 ended_at__isnull=True,
                 end_date__gte=today,
-                end_date__lte=today + datetime.timedelta(days=ENDING_SOON_DAYS),
+                end_date__lte=today + datetime.timedelta(days=settings.ENDING_SOON_DAYS),
             )
         )
         people = people.filter(Exists(ending))
     if filters.get("charter_missing"):
-        charter = Charter.current()
+        charter = Charter.objects.current()
         if charter is not None:
             accepted = CharterAcceptance.objects.filter(user=OuterRef("pk"), charter=charter)
             people = people.exclude(Exists(accepted))
         else:
             people = people.none()
     if filters.get("dormant"):
-        since = timezone.now() - datetime.timedelta(days=DORMANT_DAYS)
+        since = timezone.now() - datetime.timedelta(days=settings.DORMANT_DAYS)
         people = people.filter(Q(last_login__isnull=True) | Q(last_login__lt=since))
     return people
 
@@ -134,11 +131,11 @@ def people(request: HttpRequest) -> HttpResponse:
     )
     params = {k: v for k, v in filters.items() if v}
     if params or scope.is_platform_admin:
-        paginator = Paginator(queryset, PAGE_SIZE)
+        paginator = Paginator(queryset, settings.LIST_PAGE_SIZE)
     else:
         # Unfiltered: the same people, counted from the rights' (establishment, person) index.
         in_scope = scope.habilitations().values("user_id").distinct()
-        paginator = CountedPaginator(queryset, PAGE_SIZE, in_scope.count)
+        paginator = CountedPaginator(queryset, settings.LIST_PAGE_SIZE, in_scope.count)
     page = paginator.get_page(request.GET.get("page"))
     return render(
         request,
@@ -214,7 +211,7 @@ def person(request: HttpRequest, pk: int) -> HttpResponse:
         .select_related("profile", "establishment", "unit", "granted_by", "ended_by")
         .order_by(F("ended_at").asc(nulls_first=True), "-end_date", "pk")
     )
-    charter = Charter.current()
+    charter = Charter.objects.current()
     accepted = (
         charter is not None
         and CharterAcceptance.objects.filter(user=user, charter=charter).exists()
@@ -353,7 +350,7 @@ def habilitation_end(request: HttpRequest, pk: int) -> HttpResponse:
     if (
         request.method == "POST"
         and form.is_valid()
-        and habilitation.status in ("active", "future")
+        and habilitation.is_open
         and not form.cleaned_data["confirmed"]
     ):
         after = services.referents_after_ending(habilitation)

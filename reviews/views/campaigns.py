@@ -11,6 +11,7 @@ import datetime
 from collections.abc import Iterator
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Page, Paginator
@@ -33,8 +34,6 @@ from reviews import services
 from reviews.campaign_forms import CampaignStartForm, DecisionPageForm, submitted_ids
 from reviews.models import ReviewCampaign, ReviewDecision
 
-PAGE_SIZE = 50
-DORMANT_DAYS = 90
 # Rights granted after the snapshot shown on the campaign page (the count gives the rest).
 NEW_RIGHTS_SHOWN = 50
 FILTERS = {"a-decider": Q(decision=""), "modifiees": None}
@@ -120,7 +119,7 @@ def _changed() -> Q:
 
 def _present(rows: list[ReviewDecision], request: HttpRequest) -> list[dict[str, Any]]:
     """Each row with its hints (dormant, blocked) and the changes since the snapshot."""
-    dormant_since = timezone.now() - datetime.timedelta(days=DORMANT_DAYS)
+    dormant_since = timezone.now() - datetime.timedelta(days=settings.DORMANT_DAYS)
     today = timezone.localdate()
     return [
         {
@@ -163,7 +162,7 @@ def _detail_page(
         queryset = queryset.filter(decision="")
     elif chosen == "modifiees":
         queryset = queryset.filter(_changed())
-    page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(queryset, settings.LIST_PAGE_SIZE).get_page(request.GET.get("page"))
     if rows is None:
         rows = list(page.object_list)
     if form is None and campaign.is_open:
@@ -192,7 +191,7 @@ def _detail_page(
             "filter": chosen,
             "new_rights": list(new_rights[:NEW_RIGHTS_SHOWN]),
             "new_rights_count": new_rights.count(),
-            "dormant_days": DORMANT_DAYS,
+            "dormant_days": settings.DORMANT_DAYS,
         },
     )
 
@@ -212,7 +211,7 @@ def _list_page(request: HttpRequest, scope: Scope, start_form: CampaignStartForm
         campaigns = campaigns.filter(establishment_id=int(establishment))
     else:
         establishment = ""
-    page = Paginator(campaigns, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(campaigns, settings.LIST_PAGE_SIZE).get_page(request.GET.get("page"))
     params = {"etablissement": establishment} if establishment else {}
     return render(
         request,
@@ -271,7 +270,7 @@ def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
             request, _("This campaign is closed: its decisions can no longer be changed.")
         )
         return redirect("reviews:campaign_report", pk=campaign.pk)
-    ids = submitted_ids(request.POST, campaign.decisions.all(), PAGE_SIZE)
+    ids = submitted_ids(request.POST, campaign.decisions.all(), settings.LIST_PAGE_SIZE)
     rows = list(_rows(campaign).filter(pk__in=ids).exclude(user=request.user))
     form = DecisionPageForm(request.POST, rows=rows)
     if not form.is_valid():
@@ -360,7 +359,7 @@ def campaign_report(request: HttpRequest, pk: int) -> HttpResponse:
     sections = []
     for key, condition, title in REPORT_SECTIONS:
         param = f"page_{key}"
-        page: Page = Paginator(_rows(campaign).filter(condition), PAGE_SIZE).get_page(
+        page: Page = Paginator(_rows(campaign).filter(condition), settings.LIST_PAGE_SIZE).get_page(
             request.GET.get(param)
         )
         others = {
@@ -386,7 +385,7 @@ def campaign_report(request: HttpRequest, pk: int) -> HttpResponse:
             "campaign": campaign,
             "counts": _counts(campaign),
             "sections": sections,
-            "dormant_days": DORMANT_DAYS,
+            "dormant_days": settings.DORMANT_DAYS,
         },
     )
 

@@ -13,6 +13,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
@@ -34,7 +35,6 @@ from reviews.forms import EstablishmentSearchForm, ReviewFilterForm
 from structures.models import Establishment
 from structures.selectors import establishment_search
 
-PAGE_SIZE = 50
 EXPORT_CHUNK_SIZE = 2000
 _ID = re.compile(r"[0-9]{1,18}")
 
@@ -159,7 +159,7 @@ def _summary_links(selection: Selection) -> dict[str, str]:
     base = {"etablissement": selection.chosen.pk if selection.chosen else ""}
     return {
         "active": _querystring(**base, statut=selectors.ACTIVE),
-        "ending_soon": _querystring(**base, fin=selectors.SUMMARY_ENDING_DAYS),
+        "ending_soon": _querystring(**base, fin=settings.ENDING_SOON_DAYS),
         "blocked_people": _querystring(**base, statut=selectors.ACTIVE, bloque=1),
         "charter_pending_people": _querystring(**base, statut=selectors.ACTIVE, charte=1),
     }
@@ -187,7 +187,7 @@ def table(request: HttpRequest) -> HttpResponse:
         queryset = selectors.sort_rows(
             selectors.filter_rows(rows, form.filters()), form.cleaned_data["tri"]
         ).select_related("user", "profile", "establishment", "unit", "granted_by")
-        page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+        page = Paginator(queryset, settings.LIST_PAGE_SIZE).get_page(request.GET.get("page"))
         links = page_links(page, **params)
         headers = _sort_headers(params)
         sort = params.get("tri", "")
@@ -206,8 +206,8 @@ def table(request: HttpRequest) -> HttpResponse:
             "headers": headers,
             "export_url": export_url,
             "sort": sort,
-            "dormant_days": selectors.DORMANT_DAYS,
-            "ending_days": selectors.SUMMARY_ENDING_DAYS,
+            "dormant_days": settings.DORMANT_DAYS,
+            "ending_days": settings.ENDING_SOON_DAYS,
         },
     )
 
@@ -263,12 +263,6 @@ _EXPORT_FIELDS = (
     "user__blocked_at",
     "charter_accepted",
 )
-_STATUS_LABELS = {
-    selectors.ACTIVE: gettext_lazy("Active"),
-    selectors.FUTURE: gettext_lazy("Future"),
-    selectors.EXPIRED: gettext_lazy("Expired"),
-    selectors.ENDED: gettext_lazy("Ended"),
-}
 
 
 def _export_rows(values: Iterable[tuple[Any, ...]]) -> Iterator[list[object]]:
@@ -306,7 +300,7 @@ def _export_rows(values: Iterable[tuple[Any, ...]]) -> Iterator[list[object]]:
             unit or "",
             start,
             end,
-            str(_STATUS_LABELS[status]),
+            str(Habilitation.Status(status).label),
             granted_by,
             last_login,
             yes if blocked_at is not None else no,

@@ -18,6 +18,7 @@ import datetime
 from collections.abc import Iterable, Iterator
 
 from django import forms
+from django.conf import settings
 from django.core.paginator import Paginator
 from django.db.models import (
     BigIntegerField,
@@ -47,8 +48,6 @@ from accounts.scope import Scope
 from core.csv import csv_response
 from core.paging import page_links, page_url
 from structures.models import Establishment, Region, Unit
-
-PAGE_SIZE = 50
 
 
 class RegionForm(forms.Form):
@@ -162,7 +161,7 @@ def uncovered_list(request: HttpRequest) -> HttpResponse:
     context: dict = {"form": form, "choose_region": scope.is_platform_admin, "page": None}
     if structures is not None:
         rows = uncovered_structures(on=timezone.localdate(), **structures)
-        page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+        page = Paginator(rows, settings.LIST_PAGE_SIZE).get_page(request.GET.get("page"))
         params = {"region": form.cleaned_data["region"].code} if scope.is_platform_admin else {}
         context.update(
             page=page,

@@ -64,7 +64,7 @@ def test_a_new_person_chooses_a_password_signs_in_and_accepts_the_charter(page: 
 
     sign_in(page, "nouvelle.recrue@example.test", password)
     page.wait_for_url("**/charte/**")
-    expect(page.locator("h2#charter-title")).to_have_text(Charter.current().title)
+    expect(page.locator("h2#charter-title")).to_have_text(Charter.objects.current().title)
     check(page)
     # Every other page leads back to the charter until it is accepted.
     page.goto("/referents/")
