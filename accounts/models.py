@@ -193,6 +193,16 @@ def start_of_day_after(day: datetime.date) -> datetime.datetime:
     )
 
 
+def open_condition(day: datetime.date) -> Q:
+    """The open-right rule as a condition (for aggregates): never ended, not yet expired."""
+    return Q(ended_at__isnull=True, end_date__gte=day)
+
+
+def ending_condition(day: datetime.date, days: int) -> Q:
+    """Open, and ending within ``days`` days of ``day``."""
+    return open_condition(day) & Q(end_date__lte=day + datetime.timedelta(days=days))
+
+
 class HabilitationQuerySet(models.QuerySet["Habilitation"]):
     def active_on(self, day: datetime.date | None = None) -> HabilitationQuerySet:
         """Habilitations in force on ``day`` (today by default), on open structures.
@@ -218,13 +228,14 @@ class HabilitationQuerySet(models.QuerySet["Habilitation"]):
         )
 
     def open_on(self, day: datetime.date | None = None) -> HabilitationQuerySet:
-        """Open rights: active on ``day`` (today by default) or yet to start, and not ended
-        by then. What the accounts list shows as current, what a closing unit must not keep."""
-        day = day or timezone.localdate()
-        return self.filter(
-            Q(ended_at__isnull=True) | Q(ended_at__gte=start_of_day_after(day)),
-            end_date__gte=day,
-        )
+        """Open rights (``Habilitation.is_open``): active on ``day`` (today by default) or yet
+        to start, never ended. What the accounts list shows as current, what a unit must not
+        keep when it closes."""
+        return self.filter(open_condition(day or timezone.localdate()))
+
+    def ending_within(self, days: int, day: datetime.date | None = None) -> HabilitationQuerySet:
+        """Open rights whose end date comes within ``days`` days of ``day`` (today)."""
+        return self.filter(ending_condition(day or timezone.localdate(), days))
 
     def referents(self) -> HabilitationQuerySet:
         return self.filter(profile__administers_accounts=True)

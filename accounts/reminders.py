@@ -208,13 +208,8 @@ def digest_for(referent: User, today: datetime.date, charter: Charter | None) ->
         return None
     people_url = reverse("administration:people")
     ending = (
-        scope.habilitations()
-        .filter(
-            ended_at__isnull=True,
-            end_date__gte=today,
-            end_date__lte=today + datetime.timedelta(days=settings.ENDING_SOON_DAYS),
-            user__is_active=True,
-        )
+        scope.habilitations(Habilitation.objects.ending_within(settings.ENDING_SOON_DAYS, today))
+        .filter(user__is_active=True)
         .select_related("user", "profile", "establishment", "unit")
         .order_by("end_date", "user__last_name", "user__first_name", "pk")
     )

@@ -191,16 +191,15 @@ def _check_no_duplicate(
     exclude_pk: int | None = None,
 ) -> None:
     """Refuse a second right with the same profile on the same structure at the same time."""
-    duplicates = Habilitation.objects.filter(
+    # Only open rights count: an ended or expired one is history.
+    duplicates = Habilitation.objects.open_on().filter(
         user=user,
         profile=profile,
         establishment=establishment,
         unit=unit,
-        ended_at__isnull=True,
-        # Only active or future rights count: an expired one is history.
-        end_date__gte=timezone.localdate(),
         start_date__lte=end_date,
-    ).filter(end_date__gte=start_date)
+        end_date__gte=start_date,
+    )
     if exclude_pk is not None:
         duplicates = duplicates.exclude(pk=exclude_pk)
     existing = duplicates.order_by("start_date").first()

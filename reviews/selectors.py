@@ -33,7 +33,7 @@ from django.db.models import (
 )
 from django.utils import timezone
 
-from accounts.models import Charter, CharterAcceptance, Habilitation
+from accounts.models import Charter, CharterAcceptance, Habilitation, ending_condition
 from accounts.scope import Scope
 from structures.models import Unit
 
@@ -95,11 +95,7 @@ def _charter_accepted(charter_id: int | None) -> Exists | Value:
 
 
 def _ending_within(today: datetime.date, days: int) -> Q:
-    return Q(
-        ended_at__isnull=True,
-        end_date__gte=today,
-        end_date__lte=today + datetime.timedelta(days=days),
-    )
+    return ending_condition(today, days)
 
 
 def _dormant(now: datetime.datetime) -> Q:

@@ -69,8 +69,7 @@ def _add_errors(form: Form, error: ValidationError) -> None:
 def _rights_in_scope(scope: Scope) -> QuerySet[Habilitation]:
     """Current and future rights in scope, for the compact column of the list."""
     return (
-        scope.habilitations()
-        .filter(ended_at__isnull=True, end_date__gte=timezone.localdate())
+        scope.habilitations(Habilitation.objects.open_on())
         .select_related("profile", "establishment", "unit")
         .order_by("establishment__name", "unit__name", "profile__order")
     )
@@ -88,13 +87,9 @@ def _filter_people(scope: Scope, people: QuerySet[User], filters: dict) -> Query
     if filters.get("blocked"):
         people = people.filter(blocked_at__isnull=False)
     if filters.get("ending_soon"):
-        today = timezone.localdate()
         ending = scope.habilitations(
-            Habilitation.objects.filter(
-                user=OuterRef("pk"),
-                ended_at__isnull=True,
-                end_date__gte=today,
-                end_date__lte=today + datetime.timedelta(days=settings.ENDING_SOON_DAYS),
+            Habilitation.objects.ending_within(settings.ENDING_SOON_DAYS).filter(
+                user=OuterRef("pk")
             )
         )
         people = people.filter(Exists(ending))
