@@ -28,28 +28,10 @@ from core import mail
 REMINDER_INTERVAL = datetime.timedelta(days=1)
 
 
-def with_charter_status(queryset: QuerySet[User]) -> QuerySet[User]:
-    """Annotate each person with the current charter's id and whether they accepted it.
-
-    The authentication backend loads the signed-in person with it, so the charter check on
-    every request costs no query of its own (see ``charter_to_accept``).
-    """
-    current = Charter.objects.published()
-    return queryset.annotate(
-        current_charter_id=Subquery(current.values("pk")[:1]),
-    ).annotate(
-        current_charter_accepted=Exists(
-            CharterAcceptance.objects.filter(
-                user=OuterRef("pk"), charter=OuterRef("current_charter_id")
-            )
-        ),
-    )
-
-
 def charter_to_accept(user: User) -> int | None:
     """The id of the current charter when ``user`` has not accepted it, else None.
 
-    No query when ``user`` was loaded through ``with_charter_status``, one otherwise.
+    No query when ``user`` was loaded by ``selectors.signed_in_person``, one otherwise.
     """
     if hasattr(user, "current_charter_accepted"):
         return None if user.current_charter_accepted else user.current_charter_id

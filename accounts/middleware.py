@@ -58,7 +58,7 @@ class AccountChecksMiddleware:
     Goes after AuthenticationMiddleware and MessageMiddleware. The rights check reads
     ``request.user``, which the page loads anyway: no extra query. The charter check reads
     the current version and the person's acceptance, which the authentication backend loads
-    in the same query as the person (``with_charter_status``): nothing is cached, so a newly
+    in the same query as the person (``selectors.signed_in_person``): nothing is cached, so a newly
     published version applies at the very next request on every server.
     """
 

@@ -1,4 +1,10 @@
-"""Read queries shared by the pages: who serves a structure, and whom to tell when nobody does."""
+"""Read queries shared by the pages: a person's own structures, who serves a structure, and whom
+to tell when nobody does.
+
+The hottest ones are written in SQL (the ORM's compilation cost more than the query on the
+most visited pages, docs/benchmarks.md). Each such query has its ORM twin next to it, and
+``tests/accounts/test_selector_twins.py`` checks that both answer the same on a generated world.
+"""
 
 from __future__ import annotations
 
@@ -7,9 +13,19 @@ import functools
 from dataclasses import dataclass, field
 
 from django.conf import settings
+from django.db import connection
+from django.db.models import Exists, OuterRef, Q, Subquery
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import IN_FORCE_SQL, Habilitation, User, in_force_sql_params
+from accounts.models import (
+    IN_FORCE_SQL,
+    Charter,
+    CharterAcceptance,
+    Habilitation,
+    User,
+    in_force_sql_params,
+)
 from structures.models import Departement, Establishment, Region, Unit
 
 
@@ -173,6 +189,7 @@ def _referents_and_directors(
             last_name=habilitation.person_last_name,
             phone=habilitation.person_phone,
             job_title=habilitation.person_job_title,
+            blocked_at=habilitation.person_blocked_at,
         )
         found.append(habilitation)
     return found
@@ -194,7 +211,7 @@ def _lookup_sql(establishments: int, units: int) -> str:
             f"SELECT h.id, h.establishment_id, h.unit_id, h.end_date, h.user_id, {role} AS role,"  # noqa: S608
             " u.email AS person_email, u.first_name AS person_first_name,"
             " u.last_name AS person_last_name, u.phone AS person_phone,"
-            " u.job_title AS person_job_title"
+            " u.job_title AS person_job_title, u.blocked_at AS person_blocked_at"
             " FROM accounts_habilitation h"
             f" JOIN accounts_profile p ON p.id = h.profile_id AND p.{capability}"
             " JOIN accounts_user u ON u.id = h.user_id AND u.is_active"
@@ -231,3 +248,184 @@ def referents_for(
     establishment's active directors and its region's support desk. At most 2 queries.
     """
     return referents_for_many([structure], on)[0]
+
+
+# --- A person's own structures ("Mes référents")
+
+
+@dataclass(frozen=True)
+class OwnStructures:
+    """The structures where a person holds a right in force, each once (a unit, or an
+    establishment as a whole), sorted by name; and those rights as ``Scope.from_rights`` reads
+    them: (establishment id, unit id, administers accounts, reviews habilitations)."""
+
+    structures: list[Establishment | Unit]
+    rights: list[tuple[int, int | None, bool, bool]]
+
+
+def own_structures(user: User, on: datetime.date | None = None) -> OwnStructures:
+    """``own_structures_orm`` in one written statement (``active_on``'s rule)."""
+    with connection.cursor() as cursor:
+        cursor.execute(_OWN_STRUCTURES_SQL, [user.pk, *in_force_sql_params(on)])
+        names = [column[0] for column in cursor.description]
+        rows = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+    structures: dict[tuple[int, int | None], Establishment | Unit] = {}
+    for row in rows:
+        key = (row["establishment_id"], row["unit_id"])
+        if key not in structures:
+            structures[key] = _structure_of(row)
+    return OwnStructures(
+        structures=list(structures.values()),
+        rights=[
+            (
+                row["establishment_id"],
+                row["unit_id"],
+                bool(row["administers_accounts"]),
+                bool(row["reviews_habilitations"]),
+            )
+            for row in rows
+        ],
+    )
+
+
+def own_structures_orm(user: User, on: datetime.date | None = None) -> OwnStructures:
+    """What ``own_structures`` answers, through the ORM: the reference its SQL is tested on."""
+    rights = (
+        Habilitation.objects.active_on(on)
+        .filter(user=user)
+        .select_related("profile", "establishment__departement__region", "unit")
+        .order_by("establishment__name", "unit__name", "pk")
+    )
+    structures: dict[tuple[int, int | None], Establishment | Unit] = {}
+    found = []
+    for right in rights:
+        found.append(
+            (
+                right.establishment_id,
+                right.unit_id,
+                right.profile.administers_accounts,
+                right.profile.reviews_habilitations,
+            )
+        )
+        key = (right.establishment_id, right.unit_id)
+        if key not in structures:
+            if right.unit is not None:
+                right.unit.establishment = right.establishment
+            structures[key] = right.unit or right.establishment
+    return OwnStructures(structures=list(structures.values()), rights=found)
+
+
+def _structure_of(row: dict) -> Establishment | Unit:
+    """The establishment (or unit) of a row of ``_OWN_STRUCTURES_SQL``, with what the page
+    shows of it and its region's support desk."""
+    region = Region(
+        pk=row["region_id"],
+        code=row["region_code"],
+        name=row["region_name"],
+        support_name=row["support_name"],
+        support_email=row["support_email"],
+        support_url=row["support_url"],
+        support_phone=row["support_phone"],
+    )
+    departement = Departement(
+        pk=row["departement_id"],
+        code=row["departement_code"],
+        name=row["departement_name"],
+        region=region,
+    )
+    establishment = Establishment(
+        pk=row["establishment_id"],
+        name=row["establishment_name"],
+        finess=row["finess"],
+        city=row["city"],
+        is_active=True,
+        departement=departement,
+    )
+    if row["unit_id"] is None:
+        return establishment
+    return Unit(
+        pk=row["unit_id"], name=row["unit_name"], is_active=True, establishment=establishment
+    )
+
+
+# The person's rights in force on open structures (``Habilitation.objects.active_on``), with
+# what Mes référents shows of each structure and needs to find its region's support desk.
+# Only the module's constant rule goes into the text; values are parameters.
+_OWN_STRUCTURES_SQL = f"""
+SELECT h.establishment_id, h.unit_id, p.administers_accounts, p.reviews_habilitations,
+       e.name AS establishment_name, e.finess, e.city,
+       d.id AS departement_id, d.code AS departement_code, d.name AS departement_name,
+       r.id AS region_id, r.code AS region_code, r.name AS region_name,
+       r.support_name, r.support_email, r.support_url, r.support_phone, u.name AS unit_name
+FROM accounts_habilitation h
+JOIN accounts_profile p ON p.id = h.profile_id
+JOIN structures_establishment e ON e.id = h.establishment_id AND e.is_active
+JOIN structures_departement d ON d.id = e.departement_id
+JOIN structures_region r ON r.id = d.region_id
+LEFT JOIN structures_unit u ON u.id = h.unit_id
+WHERE h.user_id = %s AND (h.unit_id IS NULL OR u.is_active) AND {IN_FORCE_SQL}
+ORDER BY e.name, u.name, h.id
+"""  # noqa: S608
+
+
+def _referents_and_directors_orm(
+    establishment_ids: set[int], unit_ids: set[int], on: datetime.date | None
+) -> list[Habilitation]:
+    """What ``_referents_and_directors`` answers, through the ORM (its tested reference)."""
+    in_force = Habilitation.objects.in_force_on(on).filter(user__is_active=True)
+    referents = in_force.referents().filter(
+        Q(establishment_id__in=establishment_ids, unit__isnull=True) | Q(unit_id__in=unit_ids)
+    )
+    directors = in_force.directors().filter(
+        establishment_id__in=establishment_ids, unit__isnull=True
+    )
+    found = []
+    for role, rights in ((_REFERENT, referents), (_DIRECTOR, directors)):
+        for habilitation in rights.select_related("user"):
+            habilitation.role = role
+            found.append(habilitation)
+    return found
+
+
+# --- The signed-in person, on every request
+
+
+def signed_in_person(user_id: int) -> User | None:
+    """The person, with the id of the current charter and whether they accepted it, in one
+    statement (``signed_in_person_orm``'s rule)."""
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    found = list(User.objects.raw(_SIGNED_IN_PERSON_SQL, [now, user_id]))
+    if not found:
+        return None
+    user = found[0]
+    user.current_charter_accepted = bool(user.current_charter_accepted)
+    return user
+
+
+def signed_in_person_orm(user_id: int) -> User | None:
+    """What ``signed_in_person`` answers, through the ORM (its tested reference)."""
+    current = Charter.objects.published()
+    return (
+        User.objects.filter(pk=user_id)
+        .annotate(current_charter_id=Subquery(current.values("pk")[:1]))
+        .annotate(
+            current_charter_accepted=Exists(
+                CharterAcceptance.objects.filter(
+                    user=OuterRef("pk"), charter=OuterRef("current_charter_id")
+                )
+            )
+        )
+        .first()
+    )
+
+
+# The current charter (the last published version) and whether the person accepted it.
+_SIGNED_IN_PERSON_SQL = """
+SELECT u.*, c.id AS current_charter_id,
+       EXISTS (SELECT 1 FROM accounts_charteracceptance a
+               WHERE a.user_id = u.id AND a.charter_id = c.id) AS current_charter_accepted
+FROM accounts_user u
+LEFT JOIN (SELECT id FROM accounts_charter WHERE published_at <= %s
+           ORDER BY version DESC LIMIT 1) c ON 1 = 1
+WHERE u.id = %s
+"""
