@@ -18,7 +18,7 @@ BLOCKED = _(
 
 
 class SignInForm(AuthenticationForm):
-    """E-mail and password. One neutral message for every failure (DOMAIN.md)."""
+    """E-mail and password. One neutral message for every failure (docs/domain.md)."""
 
     username = forms.EmailField(
         label=_("E-mail address"),

@@ -1,6 +1,6 @@
 """Sign-in attempts: the account lockout, the per-address limit, and the blocked person's help.
 
-Rules (DOMAIN.md):
+Rules (docs/domain.md):
 
 - After ``settings.LOCKOUT_THRESHOLD`` consecutive failed sign-ins an account is blocked, and
   stays blocked until a référent (or a platform administrator) unblocks it. A successful

@@ -5,7 +5,7 @@
 
 About 100,000 establishments (every département, weighted by size, valid FINESS numbers),
 300,000 units, 1,000,000 people and 2,000,000 habilitations at scale 1.0 (``--scale 0.01`` makes
-a small copy for trying the script). The shape follows DOMAIN.md:
+a small copy for trying the script). The shape follows docs/domain.md:
 
 - each open establishment has 1-3 référents, except 1% with none (nor a director, for some);
 - 90% of units have a référent of their own, 10% inherit their establishment's;

@@ -1,4 +1,4 @@
-"""The lookup journey of the user document, made faster (see DOMAIN.md, "The journey").
+"""The lookup journey of the user document, made faster (docs/domain.md, "The journey").
 
 1. "Mes référents": the référents of the person's own structures, at once.
 2. "Liste des référents ViaTrajectoire": the tree Région > Département > Établissement > Unité,

@@ -1,4 +1,4 @@
-"""Named people and structures shared by the tests (see STYLE.md, "Tests").
+"""Named people and structures shared by the tests (docs/architecture.md).
 
 The world: establishment ``hospital`` (Occitanie) with units ``cardiology`` and ``geriatrics``;
 ``other_hospital`` in another establishment of the same region.

@@ -158,7 +158,7 @@ AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = ["accounts.backends.AccountBackend"]
 LOGIN_URL = "accounts:sign_in"
 LOGIN_REDIRECT_URL = "referents:mine"
-PASSWORD_RESET_TIMEOUT = 24 * 3600  # DOMAIN.md: links to choose a password are valid 24 h.
+PASSWORD_RESET_TIMEOUT = 24 * 3600  # Links to choose a password are valid 24 h (docs/domain.md).
 
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
@@ -215,7 +215,7 @@ SUPPORT_URL = env.str(
     "SUPPORT_URL", default="https://e-sante-occitanie.atlassian.net/servicedesk/customer/portal/1"
 )
 
-# Business rules (DOMAIN.md): lengths of habilitations and the sign-in lockout threshold.
+# Business rules (docs/domain.md): lengths of habilitations and the sign-in lockout threshold.
 HABILITATION_DEFAULT_DAYS = env.int("HABILITATION_DEFAULT_DAYS", default=365)
 HABILITATION_MAX_EXTENSION_DAYS = env.int("HABILITATION_MAX_EXTENSION_DAYS", default=365)
 # The tuning of the lists and reports, each defined here once.

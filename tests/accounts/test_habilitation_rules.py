@@ -1,4 +1,4 @@
-"""When is a habilitation in force? (DOMAIN.md, "Business rules")."""
+"""When is a habilitation in force? (docs/domain.md, "Rules")."""
 
 import pytest
 from django.core.exceptions import ValidationError
