@@ -21,9 +21,11 @@ run: $(STAMP)
 	$(BIN)/python manage.py seed_demo
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
-## Run the whole test suite (SQLite by default; set DATABASE_URL for PostgreSQL)
+## Run the whole test suite (SQLite by default; set DATABASE_URL for PostgreSQL). Chromium and
+## redis-server are installed when missing (as root), or the exact command to run is printed.
 test: $(STAMP)
-	$(BIN)/pytest $(PYTEST_ARGS)
+	@scripts/test-services check
+	scripts/test-services run $(BIN)/pytest $(PYTEST_ARGS)
 
 ## Save the screenshots of docs/screenshots/ (desktop and 320 px), from the browser tests
 screenshots: $(STAMP)

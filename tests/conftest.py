@@ -26,13 +26,7 @@ def _fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
-@pytest.fixture
-def reference_data(transactional_db) -> None:
-    """Regions, départements and profiles, as the data migrations load them.
-
-    Tests that need committed rows (live server, threads) use a transactional database, which
-    Django empties after each test, data migrations included: load them again.
-    """
+def _load_reference_data() -> None:
     from django.apps import apps
 
     for module, function in [
@@ -43,7 +37,23 @@ def reference_data(transactional_db) -> None:
 
 
 @pytest.fixture
+def reference_data(transactional_db) -> None:
+    """Regions, départements and profiles, as the data migrations load them.
+
+    Tests that need committed rows (live server, threads) use a transactional database, which
+    Django empties after each test, data migrations included: load them again.
+    """
+    _load_reference_data()
+
+
+@pytest.fixture
 def make(db) -> Factory:
+    # A transactional test that ran before on this worker (the suite runs on two) emptied the
+    # tables the data migrations fill: fill them again.
+    from structures.models import Departement
+
+    if not Departement.objects.exists():
+        _load_reference_data()
     return Factory()
 
 
