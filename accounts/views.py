@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts import lockout
+from accounts.access import SignedInRequest
 from accounts.charter import charter_accept
 from accounts.forms import (
     AccountPasswordResetForm,
@@ -133,7 +134,7 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
         return response
 
 
-def my_account(request: HttpRequest) -> HttpResponse:
+def my_account(request: SignedInRequest) -> HttpResponse:
     habilitations = (
         Habilitation.objects.filter(user=request.user)
         .select_related("profile", "establishment", "unit")
@@ -143,7 +144,7 @@ def my_account(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-def set_reminders(request: HttpRequest, pk: int) -> HttpResponse:
+def set_reminders(request: SignedInRequest, pk: int) -> HttpResponse:
     """Turn the e-mail reminder of one of my own habilitations on or off."""
     habilitation = get_object_or_404(Habilitation, pk=pk, user=request.user)
     form = ReminderPreferenceForm(request.POST)
@@ -188,7 +189,7 @@ def _next_url(request: HttpRequest) -> str:
     return ""
 
 
-def charter_accept_page(request: HttpRequest) -> HttpResponse:
+def charter_accept_page(request: SignedInRequest) -> HttpResponse:
     """The current charter, and the "I accept" button while it is not accepted."""
     charter = Charter.objects.current()
     acceptance = (

@@ -11,11 +11,11 @@ Every signed-in person may look up any open structure: that is the product's pur
 
 from __future__ import annotations
 
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 
-from accounts.access import remember_scope
+from accounts.access import SignedInRequest, remember_scope
 from accounts.scope import Scope
 from accounts.selectors import (
     ReferentLookup,
@@ -30,7 +30,7 @@ from structures import selectors
 from structures.models import Departement, Establishment, Region, Sector, Unit
 
 
-def _own_structures(request: HttpRequest) -> list[Establishment | Unit]:
+def _own_structures(request: SignedInRequest) -> list[Establishment | Unit]:
     """The person's active structures, each once; their rights give the person's scope too
     (the Administration menu), so the page does not query the rights a second time."""
     own = own_structures(request.user)
@@ -56,7 +56,7 @@ LOOKUP_ESTABLISHMENT_FIELDS = (
 )
 
 
-def mine(request: HttpRequest) -> HttpResponse:
+def mine(request: SignedInRequest) -> HttpResponse:
     """Mes référents."""
     lookups = referents_for_many(_own_structures(request))
     return render(
@@ -66,7 +66,7 @@ def mine(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _lookup_context(request: HttpRequest, lookup: ReferentLookup) -> dict:
+def _lookup_context(request: SignedInRequest, lookup: ReferentLookup) -> dict:
     subject = mailto.referent_subject(lookup)
     context = {
         "lookup": lookup,
@@ -104,7 +104,7 @@ def _detail_url(lookup: ReferentLookup) -> str:
     return reverse("referents:establishment", args=[lookup.establishment.pk])
 
 
-def establishment_referents(request: HttpRequest, pk: int) -> HttpResponse:
+def establishment_referents(request: SignedInRequest, pk: int) -> HttpResponse:
     """Liste des référents ViaTrajectoire identifiés, for an establishment (or the escalation)."""
     establishment = get_object_or_404(
         Establishment.objects.select_related("departement__region").only(
@@ -116,7 +116,7 @@ def establishment_referents(request: HttpRequest, pk: int) -> HttpResponse:
     return _identified(request, referents_for(establishment))
 
 
-def unit_referents(request: HttpRequest, pk: int) -> HttpResponse:
+def unit_referents(request: SignedInRequest, pk: int) -> HttpResponse:
     """Liste des référents ViaTrajectoire identifiés, for a unit (or the escalation)."""
     unit = get_object_or_404(
         Unit.objects.select_related("establishment__departement__region").only(
@@ -129,7 +129,7 @@ def unit_referents(request: HttpRequest, pk: int) -> HttpResponse:
     return _identified(request, referents_for(unit))
 
 
-def _identified(request: HttpRequest, lookup: ReferentLookup) -> HttpResponse:
+def _identified(request: SignedInRequest, lookup: ReferentLookup) -> HttpResponse:
     template = "referents/identified.html" if lookup.found else "referents/escalation.html"
     return render(request, template, {"item": _lookup_context(request, lookup)})
 
@@ -137,12 +137,12 @@ def _identified(request: HttpRequest, lookup: ReferentLookup) -> HttpResponse:
 # --- The tree
 
 
-def _sector(request: HttpRequest) -> str:
+def _sector(request: SignedInRequest) -> str:
     sector = request.GET.get("secteur", "")
     return sector if sector in Sector.values else ""
 
 
-def referent_list(request: HttpRequest) -> HttpResponse:
+def referent_list(request: SignedInRequest) -> HttpResponse:
     """Liste des référents ViaTrajectoire: the tree, or search results when a query is given."""
     sector = _sector(request)
     query = request.GET.get("q", "")[:200]
@@ -191,7 +191,7 @@ def referent_list(request: HttpRequest) -> HttpResponse:
 
 
 def _open_path(
-    request: HttpRequest,
+    request: SignedInRequest,
 ) -> tuple[Region | None, Departement | None, Establishment | None]:
     """The open nodes, from the deepest one given: each implies its ancestors."""
     establishment = departement = region = None
@@ -211,7 +211,7 @@ def _open_path(
     return region, departement, establishment
 
 
-def tree_children(request: HttpRequest, kind: str, key: str) -> HttpResponse:
+def tree_children(request: SignedInRequest, kind: str, key: str) -> HttpResponse:
     """The children of one node, as an HTML fragment (expanding in place with JavaScript)."""
     sector = _sector(request)
     page = request.GET.get("page")

@@ -6,21 +6,21 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from accounts.access import referent_scope
+from accounts.access import SignedInRequest, referent_scope
 from accounts.charter import charter_remind, people_pending
 from accounts.forms import CharterRemindForm
 from accounts.models import Charter
 from core.paging import page_links
 
 
-def charter_pending(request: HttpRequest) -> HttpResponse:
+def charter_pending(request: SignedInRequest) -> HttpResponse:
     """People in my scope who have not accepted the current charter (référents only)."""
     scope = referent_scope(request)
     charter = Charter.objects.current()
@@ -35,7 +35,7 @@ def charter_pending(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-def charter_remind_view(request: HttpRequest) -> HttpResponse:
+def charter_remind_view(request: SignedInRequest) -> HttpResponse:
     """E-mail a reminder to one person, or to everyone of one page of the pending list."""
     scope = referent_scope(request)
     charter = Charter.objects.current()
@@ -72,7 +72,7 @@ def charter_remind_view(request: HttpRequest) -> HttpResponse:
     return redirect(_pending_url(request))
 
 
-def _pending_url(request: HttpRequest) -> str:
+def _pending_url(request: SignedInRequest) -> str:
     url = reverse("administration:charter_pending")
     page = request.POST.get("page", "")
     return f"{url}?page={page}" if page.isdigit() else url

@@ -11,12 +11,12 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Q, QuerySet
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts.access import referent_scope
+from accounts.access import SignedInRequest, referent_scope
 from accounts.scope import Scope
 from administration import services
 from administration.forms.establishments import (
@@ -29,7 +29,7 @@ from structures.models import Establishment, Sector, Unit
 from structures.selectors import search_words
 
 
-def _establishment_for(request: HttpRequest, pk: int) -> tuple[Scope, Establishment]:
+def _establishment_for(request: SignedInRequest, pk: int) -> tuple[Scope, Establishment]:
     scope = referent_scope(request)
     establishment = get_object_or_404(
         scope.establishments(
@@ -40,7 +40,7 @@ def _establishment_for(request: HttpRequest, pk: int) -> tuple[Scope, Establishm
     return scope, establishment
 
 
-def _unit_for(request: HttpRequest, pk: int, unit_pk: int) -> tuple[Scope, Unit]:
+def _unit_for(request: SignedInRequest, pk: int, unit_pk: int) -> tuple[Scope, Unit]:
     scope, establishment = _establishment_for(request, pk)
     unit = get_object_or_404(scope.units(establishment.units.all()), pk=unit_pk)
     unit.establishment = establishment
@@ -68,7 +68,7 @@ def _establishments_matching(
     return queryset
 
 
-def establishment_list(request: HttpRequest) -> HttpResponse:
+def establishment_list(request: SignedInRequest) -> HttpResponse:
     """Établissements: the establishments the person administers (whole, or some units of)."""
     scope = referent_scope(request)
     form = EstablishmentSearchForm(request.GET)
@@ -99,7 +99,7 @@ def establishment_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-def establishment_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def establishment_detail(request: SignedInRequest, pk: int) -> HttpResponse:
     """Fiche annuaire: the directory sheet (editable by the establishment's référents), the
     FINESS data (read-only) and the units."""
     scope, establishment = _establishment_for(request, pk)
@@ -148,7 +148,7 @@ def establishment_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def unit_create(request: HttpRequest, pk: int) -> HttpResponse:
+def unit_create(request: SignedInRequest, pk: int) -> HttpResponse:
     """Add a unit to an establishment (référents of the whole establishment)."""
     scope, establishment = _establishment_for(request, pk)
     if not _manages_units(scope, establishment):
@@ -174,7 +174,7 @@ def unit_create(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def unit_edit(request: HttpRequest, pk: int, unit_pk: int) -> HttpResponse:
+def unit_edit(request: SignedInRequest, pk: int, unit_pk: int) -> HttpResponse:
     """Rename a unit or change its contacts; deactivate or reactivate it."""
     scope, unit = _unit_for(request, pk, unit_pk)
     establishment = unit.establishment
@@ -227,16 +227,18 @@ def unit_edit(request: HttpRequest, pk: int, unit_pk: int) -> HttpResponse:
 
 
 @require_POST
-def unit_deactivate(request: HttpRequest, pk: int, unit_pk: int) -> HttpResponse:
+def unit_deactivate(request: SignedInRequest, pk: int, unit_pk: int) -> HttpResponse:
     return _set_unit_active(request, pk, unit_pk, active=False)
 
 
 @require_POST
-def unit_reactivate(request: HttpRequest, pk: int, unit_pk: int) -> HttpResponse:
+def unit_reactivate(request: SignedInRequest, pk: int, unit_pk: int) -> HttpResponse:
     return _set_unit_active(request, pk, unit_pk, active=True)
 
 
-def _set_unit_active(request: HttpRequest, pk: int, unit_pk: int, *, active: bool) -> HttpResponse:
+def _set_unit_active(
+    request: SignedInRequest, pk: int, unit_pk: int, *, active: bool
+) -> HttpResponse:
     scope, unit = _unit_for(request, pk, unit_pk)
     if not _manages_units(scope, unit.establishment):
         raise Http404

@@ -18,14 +18,14 @@ from django.core.exceptions import FieldDoesNotExist
 from django.core.paginator import Paginator
 from django.db import models
 from django.db.models import Q, QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from accounts.access import referent_scope
+from accounts.access import SignedInRequest, referent_scope
 from accounts.models import Habilitation, User, start_of_day_after
 from accounts.scope import Scope
 from audit.models import AuditEvent
@@ -141,7 +141,7 @@ def _filtered(events: QuerySet[AuditEvent], data: dict[str, Any]) -> QuerySet[Au
     return events.select_related("actor", "target_user", "establishment", "unit")
 
 
-def _filter_form(request: HttpRequest, scope: Scope) -> JournalFilterForm:
+def _filter_form(request: SignedInRequest, scope: Scope) -> JournalFilterForm:
     return JournalFilterForm(request.GET or None, structures=structure_choices(scope))
 
 
@@ -207,7 +207,7 @@ def _row(event: AuditEvent) -> dict[str, Any]:
 # --- Views
 
 
-def events(request: HttpRequest) -> HttpResponse:
+def events(request: SignedInRequest) -> HttpResponse:
     """Journal: the audit events of the person's structures, filtered and paged."""
     scope = referent_scope(request)
     form = _filter_form(request, scope)
@@ -282,7 +282,7 @@ _CSV_HEADER = [
 ]
 
 
-def export(request: HttpRequest) -> HttpResponse:
+def export(request: SignedInRequest) -> HttpResponseBase:
     """The filtered events as a CSV file for French Excel, streamed (the trail can be long)."""
     scope = referent_scope(request)
     form = _filter_form(request, scope)

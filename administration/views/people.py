@@ -14,13 +14,13 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Exists, F, OrderBy, OuterRef, Prefetch, Q, QuerySet
 from django.forms import Form
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts import services
-from accounts.access import referent_scope
+from accounts.access import SignedInRequest, referent_scope
 from accounts.models import Charter, CharterAcceptance, Habilitation, User
 from accounts.scope import Scope
 from administration.forms.people import (
@@ -39,12 +39,12 @@ from structures.finess import fold
 # --- Access helpers
 
 
-def _person_or_404(request: HttpRequest, pk: int) -> tuple[Scope, User]:
+def _person_or_404(request: SignedInRequest, pk: int) -> tuple[Scope, User]:
     scope = referent_scope(request)
     return scope, get_object_or_404(scope.people(), pk=pk)
 
 
-def _habilitation_or_404(request: HttpRequest, pk: int) -> tuple[Scope, Habilitation]:
+def _habilitation_or_404(request: SignedInRequest, pk: int) -> tuple[Scope, Habilitation]:
     scope = referent_scope(request)
     habilitation = get_object_or_404(
         scope.habilitations().select_related("user", "profile", "establishment", "unit"), pk=pk
@@ -52,7 +52,7 @@ def _habilitation_or_404(request: HttpRequest, pk: int) -> tuple[Scope, Habilita
     return scope, habilitation
 
 
-def _data(request: HttpRequest):
+def _data(request: SignedInRequest):
     """The submitted data, so that a POST without fields still gives a bound form."""
     return request.POST if request.method == "POST" else None
 
@@ -114,7 +114,7 @@ def _by_name(*, searching: bool) -> OrderBy:
     return F("last_name").asc(nulls_first=True) if searching else F("last_name").asc()
 
 
-def people(request: HttpRequest) -> HttpResponse:
+def people(request: SignedInRequest) -> HttpResponse:
     """Comptes utilisateurs: the people holding a right in my structures."""
     scope = referent_scope(request)
     form = PeopleFilterForm(request.GET or None)
@@ -147,7 +147,7 @@ def people(request: HttpRequest) -> HttpResponse:
 # --- Creating an account
 
 
-def person_create(request: HttpRequest) -> HttpResponse:
+def person_create(request: SignedInRequest) -> HttpResponse:
     scope = referent_scope(request)
     form = AccountCreateForm(_data(request), scope=scope)
     if request.method == "POST" and form.is_valid():
@@ -198,7 +198,7 @@ def person_create(request: HttpRequest) -> HttpResponse:
 # --- One person
 
 
-def person(request: HttpRequest, pk: int) -> HttpResponse:
+def person(request: SignedInRequest, pk: int) -> HttpResponse:
     scope, user = _person_or_404(request, pk)
     habilitations = (
         scope.habilitations()
@@ -226,7 +226,7 @@ def person(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def habilitation_grant(request: HttpRequest, pk: int) -> HttpResponse:
+def habilitation_grant(request: SignedInRequest, pk: int) -> HttpResponse:
     scope, user = _person_or_404(request, pk)
     form = HabilitationGrantForm(_data(request), scope=scope)
     if request.method == "POST" and form.is_valid():
@@ -264,7 +264,7 @@ def habilitation_grant(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _habilitation_action(
-    request: HttpRequest,
+    request: SignedInRequest,
     habilitation: Habilitation,
     form: Form,
     title: str,
@@ -294,7 +294,7 @@ def _habilitation_action(
     )
 
 
-def habilitation_extend(request: HttpRequest, pk: int) -> HttpResponse:
+def habilitation_extend(request: SignedInRequest, pk: int) -> HttpResponse:
     """Prolonger."""
     scope, habilitation = _habilitation_or_404(request, pk)
     form = HabilitationExtendForm(_data(request), habilitation=habilitation)
@@ -315,7 +315,7 @@ def habilitation_extend(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def habilitation_modify(request: HttpRequest, pk: int) -> HttpResponse:
+def habilitation_modify(request: SignedInRequest, pk: int) -> HttpResponse:
     scope, habilitation = _habilitation_or_404(request, pk)
     form = HabilitationModifyForm(_data(request), habilitation=habilitation, scope=scope)
     return _habilitation_action(
@@ -338,7 +338,7 @@ def habilitation_modify(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def habilitation_end(request: HttpRequest, pk: int) -> HttpResponse:
+def habilitation_end(request: SignedInRequest, pk: int) -> HttpResponse:
     """End a right; when it leaves its structure without référent, confirm first."""
     scope, habilitation = _habilitation_or_404(request, pk)
     form = HabilitationEndForm(_data(request))
@@ -377,7 +377,7 @@ def habilitation_end(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def person_unblock(request: HttpRequest, pk: int) -> HttpResponse:
+def person_unblock(request: SignedInRequest, pk: int) -> HttpResponse:
     """Débloquer (a GET shows the confirmation form)."""
     scope, user = _person_or_404(request, pk)
     form = UnblockForm(_data(request))

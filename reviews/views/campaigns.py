@@ -16,7 +16,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Page, Paginator
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
-from accounts.access import campaign_scope
+from accounts.access import SignedInRequest, campaign_scope
 from accounts.models import Habilitation
 from accounts.scope import Scope
 from core.converters import parse_id
@@ -52,7 +52,7 @@ def _campaigns(scope: Scope) -> QuerySet[ReviewCampaign]:
     return campaigns.filter(establishment_id__in=scope.reviewed_establishment_ids)
 
 
-def _campaign_or_404(request: HttpRequest, pk: int) -> tuple[Scope, ReviewCampaign]:
+def _campaign_or_404(request: SignedInRequest, pk: int) -> tuple[Scope, ReviewCampaign]:
     scope = campaign_scope(request)
     campaign = get_object_or_404(
         _campaigns(scope).select_related("establishment", "started_by", "closed_by"), pk=pk
@@ -117,7 +117,7 @@ def _changed() -> Q:
     )
 
 
-def _present(rows: list[ReviewDecision], request: HttpRequest) -> list[dict[str, Any]]:
+def _present(rows: list[ReviewDecision], request: SignedInRequest) -> list[dict[str, Any]]:
     """Each row with its hints (dormant, blocked) and the changes since the snapshot."""
     dormant_since = timezone.now() - datetime.timedelta(days=settings.DORMANT_DAYS)
     today = timezone.localdate()
@@ -145,13 +145,13 @@ def _new_rights(campaign: ReviewCampaign) -> QuerySet[Habilitation]:
     )
 
 
-def _filter(request: HttpRequest) -> str:
+def _filter(request: SignedInRequest) -> str:
     value = request.GET.get("filtre", "")
     return value if value in FILTERS else ""
 
 
 def _detail_page(
-    request: HttpRequest,
+    request: SignedInRequest,
     campaign: ReviewCampaign,
     form: DecisionPageForm | None = None,
     rows: list[ReviewDecision] | None = None,
@@ -199,7 +199,9 @@ def _detail_page(
 # --- Views
 
 
-def _list_page(request: HttpRequest, scope: Scope, start_form: CampaignStartForm) -> HttpResponse:
+def _list_page(
+    request: SignedInRequest, scope: Scope, start_form: CampaignStartForm
+) -> HttpResponse:
     # The open campaigns first, then the closed ones, latest first.
     campaigns = (
         _with_counts(_campaigns(scope))
@@ -227,14 +229,14 @@ def _list_page(request: HttpRequest, scope: Scope, start_form: CampaignStartForm
     )
 
 
-def campaign_list(request: HttpRequest) -> HttpResponse:
+def campaign_list(request: SignedInRequest) -> HttpResponse:
     """Campagnes de revue: the open campaign first, then the closed ones with their counts."""
     scope = campaign_scope(request)
     return _list_page(request, scope, CampaignStartForm(scope=scope))
 
 
 @require_POST
-def campaign_start(request: HttpRequest) -> HttpResponse:
+def campaign_start(request: SignedInRequest) -> HttpResponse:
     scope = campaign_scope(request)
     form = CampaignStartForm(request.POST, scope=scope)
     if form.is_valid():
@@ -260,7 +262,7 @@ def campaign_start(request: HttpRequest) -> HttpResponse:
     return _list_page(request, scope, form)
 
 
-def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def campaign_detail(request: SignedInRequest, pk: int) -> HttpResponse:
     """The rights of the campaign, 50 a page, each with its decision (saved page by page)."""
     scope, campaign = _campaign_or_404(request, pk)
     if request.method != "POST":
@@ -306,7 +308,7 @@ def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect(request.get_full_path())
 
 
-def campaign_close(request: HttpRequest, pk: int) -> HttpResponse:
+def campaign_close(request: SignedInRequest, pk: int) -> HttpResponse:
     """Clôturer: a confirmation page, then every "remove" decision ends its right."""
     scope, campaign = _campaign_or_404(request, pk)
     if not campaign.is_open:
@@ -353,7 +355,7 @@ REPORT_SECTIONS = [
 ]
 
 
-def campaign_report(request: HttpRequest, pk: int) -> HttpResponse:
+def campaign_report(request: SignedInRequest, pk: int) -> HttpResponse:
     """The report: who decided what and when, the undecided rights, the rights removed."""
     _scope, campaign = _campaign_or_404(request, pk)
     sections = []
@@ -443,7 +445,7 @@ def _csv_rows(campaign: ReviewCampaign) -> Iterator[list[object]]:
         ]
 
 
-def campaign_report_csv(request: HttpRequest, pk: int) -> HttpResponse:
+def campaign_report_csv(request: SignedInRequest, pk: int) -> HttpResponseBase:
     """The report as a CSV file for French Excel (every row, streamed)."""
     _scope, campaign = _campaign_or_404(request, pk)
     header = [

@@ -17,7 +17,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -25,7 +25,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from accounts.access import reviewer_scope
+from accounts.access import SignedInRequest, reviewer_scope
 from accounts.models import Habilitation
 from accounts.scope import Scope
 from core.csv import csv_response
@@ -68,7 +68,7 @@ class Selection:
         return [establishment.pk for establishment in self.establishments]
 
 
-def _selection(request: HttpRequest, scope: Scope) -> Selection | None:
+def _selection(request: SignedInRequest, scope: Scope) -> Selection | None:
     """The establishments to show; None when a platform administrator has not chosen one.
 
     An ``etablissement`` the person does not review is 404 (so is a malformed one).
@@ -98,7 +98,7 @@ def _rows(scope: Scope, selection: Selection) -> QuerySet[Habilitation]:
     )
 
 
-def _form(request: HttpRequest, scope: Scope, selection: Selection) -> ReviewFilterForm:
+def _form(request: SignedInRequest, scope: Scope, selection: Selection) -> ReviewFilterForm:
     # Always bound: every field is optional, so no parameter at all is a valid, empty filter.
     return ReviewFilterForm(
         request.GET,
@@ -168,7 +168,7 @@ def _summary_links(selection: Selection) -> dict[str, str]:
 # --- Views
 
 
-def table(request: HttpRequest) -> HttpResponse:
+def table(request: SignedInRequest) -> HttpResponse:
     """Revue des habilitations: the table of every right of the chosen establishment(s)."""
     scope = reviewer_scope(request)
     selection = _selection(request, scope)
@@ -212,7 +212,7 @@ def table(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _choose_establishment(request: HttpRequest) -> HttpResponse:
+def _choose_establishment(request: SignedInRequest) -> HttpResponse:
     """Platform administrators: search the establishment to review, by name or FINESS."""
     form = EstablishmentSearchForm(request.GET)
     form.is_valid()  # a too long query is just left out
@@ -317,7 +317,7 @@ def _export_filename(selection: Selection) -> str:
     return f"revue-habilitations-{establishment.finess}-{name}-{today}.csv"
 
 
-def export(request: HttpRequest) -> HttpResponse:
+def export(request: SignedInRequest) -> HttpResponseBase:
     """The filtered, sorted table as a CSV file for French Excel, streamed: an establishment may
     hold 100,000 rights, read by chunks and never all in memory."""
     scope = reviewer_scope(request)

@@ -35,14 +35,14 @@ from django.db.models import (
     Value,
 )
 from django.db.models.functions import Coalesce, Least, TruncDate
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from accounts.access import reviewer_scope
+from accounts.access import SignedInRequest, reviewer_scope
 from accounts.models import Habilitation
 from accounts.scope import Scope
 from core.csv import csv_response
@@ -134,7 +134,7 @@ def uncovered_structures(
 # --- Access
 
 
-def _structures(request: HttpRequest, scope: Scope) -> tuple[dict | None, RegionForm]:
+def _structures(request: SignedInRequest, scope: Scope) -> tuple[dict | None, RegionForm]:
     """The structures to look at (``uncovered_structures`` arguments): a director's own
     establishments and units, or the chosen region's (admins); None while an administrator
     has not chosen a valid region."""
@@ -154,7 +154,7 @@ def _structures(request: HttpRequest, scope: Scope) -> tuple[dict | None, Region
 # --- The views
 
 
-def uncovered_list(request: HttpRequest) -> HttpResponse:
+def uncovered_list(request: SignedInRequest) -> HttpResponse:
     """Structures sans référent."""
     scope = reviewer_scope(request)
     structures, form = _structures(request, scope)
@@ -191,7 +191,7 @@ def _export_rows(rows: Iterable[dict]) -> Iterator[list[object]]:
         ]
 
 
-def uncovered_export(request: HttpRequest) -> HttpResponse:
+def uncovered_export(request: SignedInRequest) -> HttpResponseBase:
     """The same list as a CSV file for French Excel (all pages)."""
     scope = reviewer_scope(request)
     structures, form = _structures(request, scope)
