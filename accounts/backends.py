@@ -47,7 +47,7 @@ class AccountBackend(ModelBackend):
             # ask: the sign-in form shows it (a wrong password keeps the neutral message).
             lockout.signin_refused_blocked(user=user, request=request)
             if request is not None:
-                request.blocked_account = user
+                request.blocked_account = user  # type: ignore[attr-defined]
             return None
         lockout.signin_fail(user=user, request=request)
         return None

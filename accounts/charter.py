@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Iterable
+from typing import Any
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
@@ -34,7 +35,8 @@ def charter_to_accept(user: User) -> int | None:
     No query when ``user`` was loaded by ``selectors.signed_in_person``, one otherwise.
     """
     if hasattr(user, "current_charter_accepted"):
-        return None if user.current_charter_accepted else user.current_charter_id
+        loaded: Any = user  # with the charter status of ``signed_in_person``
+        return None if loaded.current_charter_accepted else loaded.current_charter_id
     row = (
         Charter.objects.published()
         .annotate(

@@ -1,3 +1,5 @@
+from typing import cast
+
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.utils.translation import gettext_lazy as _
@@ -53,9 +55,9 @@ class AccountPasswordResetForm(PasswordResetForm):
         # Addresses are stored lower-cased; blocked people may reset too (it does not unblock).
         return super().get_users(email.strip().lower())
 
-    def save(self, *args, request=None, **kwargs) -> None:
-        self._request = request
-        super().save(*args, request=request, **kwargs)
+    def save(self, *args, **kwargs) -> None:
+        self._request = kwargs.get("request")
+        super().save(*args, **kwargs)
 
     def send_mail(self, *args, **kwargs) -> None:
         # Built and sent after the response: an unknown address, which sends nothing, must
@@ -86,7 +88,7 @@ class CharterRemindForm(forms.Form):
 
     def __init__(self, *args, pending, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["people"].queryset = pending
+        cast(forms.ModelMultipleChoiceField, self.fields["people"]).queryset = pending
 
 
 class ReminderPreferenceForm(forms.Form):

@@ -26,8 +26,8 @@ def normalize_email(email: str) -> str:
 class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
 
-    def get_by_natural_key(self, username: str) -> User:
-        return self.get(email=normalize_email(username))
+    def get_by_natural_key(self, username: str | None) -> User:
+        return self.get(email=normalize_email(username or ""))
 
     def create_user(self, email: str, password: str | None = None, **fields) -> User:
         if not email:
@@ -121,7 +121,7 @@ class User(AbstractBaseUser, PermissionsMixin):
     def get_short_name(self) -> str:
         return self.first_name
 
-    def _session_hash(self, secret: str | None = None) -> str:
+    def _session_hash(self, secret: str | bytes | None = None) -> str:
         return salted_hmac(
             "accounts.User.session_hash",
             f"{self.password}:{self.session_version}",
@@ -363,7 +363,7 @@ class Habilitation(models.Model):
         if self.start_date and self.end_date and self.end_date < self.start_date:
             errors["end_date"] = _("The end date must be on or after the start date.")
         if (
-            self.unit_id
+            self.unit is not None
             and self.establishment_id
             and self.unit.establishment_id != (self.establishment_id)
         ):
@@ -373,7 +373,7 @@ class Habilitation(models.Model):
 
     @property
     def structure_name(self) -> str:
-        return self.unit.name if self.unit_id else self.establishment.name
+        return self.unit.name if self.unit is not None else self.establishment.name
 
     def is_active_on(self, day: datetime.date | None = None) -> bool:
         """True when the habilitation is in force on ``day`` (see ``active_on``)."""
@@ -384,7 +384,7 @@ class Habilitation(models.Model):
             return False
         if not self.establishment.is_active:
             return False
-        return not (self.unit_id and not self.unit.is_active)
+        return self.unit is None or self.unit.is_active
 
     @property
     def status(self) -> Habilitation.Status:

@@ -25,6 +25,7 @@ import datetime
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
@@ -118,6 +119,7 @@ def expiry_candidates(today: datetime.date) -> QuerySet[Habilitation]:
 def expiry_reminders_due(today: datetime.date, language: str | None = None) -> list[Outgoing]:
     """One e-mail per person with the steps due today, and the records to write once sent."""
     by_person: dict[int, tuple[User, list[dict], list[ReminderSent]]] = {}
+    habilitation: Any  # with its ``first_sent`` and ``last_sent``
     for habilitation in expiry_candidates(today):
         days_left = (habilitation.end_date - today).days
         if days_left <= LAST_STEP:

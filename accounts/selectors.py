@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime
 import functools
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.conf import settings
 from django.db import connection
@@ -119,6 +120,7 @@ def referents_for_many(
     by_establishment: dict[int, list[Habilitation]] = {}
     by_unit: dict[int, list[Habilitation]] = {}
     directors: dict[int, list[Habilitation]] = {}
+    habilitation: Any  # with its ``role``
     for habilitation in _referents_and_directors(establishment_ids, unit_ids, on):
         if habilitation.role == _DIRECTOR:
             directors.setdefault(habilitation.establishment_id, []).append(habilitation)
@@ -181,6 +183,8 @@ def _referents_and_directors(
         params += [*units, *in_force]
     rows = Habilitation.objects.raw(_lookup_sql(len(establishments), len(units)), params)
     found = []
+    # Raw rows: a habilitation with the written query's extra columns.
+    habilitation: Any
     for habilitation in rows:
         habilitation.user = User(
             pk=habilitation.user_id,
@@ -380,6 +384,7 @@ def _referents_and_directors_orm(
         establishment_id__in=establishment_ids, unit__isnull=True
     )
     found = []
+    habilitation: Any
     for role, rights in ((_REFERENT, referents), (_DIRECTOR, directors)):
         for habilitation in rights.select_related("user"):
             habilitation.role = role
@@ -397,7 +402,7 @@ def signed_in_person(user_id: int) -> User | None:
     found = list(User.objects.raw(_SIGNED_IN_PERSON_SQL, [now, user_id]))
     if not found:
         return None
-    user = found[0]
+    user: Any = found[0]  # with its charter status
     user.current_charter_accepted = bool(user.current_charter_accepted)
     return user
 

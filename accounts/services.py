@@ -364,9 +364,11 @@ def account_create(
         raise NotAllowed
     email = normalize_email(email)
     with transaction.atomic():
-        user = User.objects.select_for_update().filter(email=email).first()
-        created = user is None
-        if created:
+        existing = User.objects.select_for_update().filter(email=email).first()
+        created = existing is None
+        if existing is not None:
+            user = existing
+        else:
             user = User.objects.create_user(
                 email=email,
                 last_name=last_name.strip(),

@@ -200,7 +200,7 @@ def charter_accept_page(request: SignedInRequest) -> HttpResponse:
     next_url = _next_url(request)
     if request.method == "POST" and charter is None:
         return redirect(next_url or "referents:mine")
-    if request.method == "POST":
+    if request.method == "POST" and charter is not None:
         form = CharterAcceptForm(request.POST)
         if form.is_valid() and form.cleaned_data["version"] == charter.version:
             if acceptance is None:

@@ -97,7 +97,9 @@ def _unit_values(data: dict[str, Any]) -> dict[str, str]:
 
 def _check_unit_unique(establishment_id: int, values: dict[str, str], unit_pk: int | None) -> None:
     """Names are unique per establishment without case, codes per establishment."""
-    others = Unit.objects.filter(establishment_id=establishment_id).exclude(pk=unit_pk)
+    others = Unit.objects.filter(establishment_id=establishment_id)
+    if unit_pk is not None:
+        others = others.exclude(pk=unit_pk)
     errors: dict[str, ValidationError] = {}
     if "name" in values:
         same_name = others.filter(name__iexact=values["name"]).only("is_active").first()

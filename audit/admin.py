@@ -84,7 +84,7 @@ class AuditedAdmin(admin.ModelAdmin):
             unit = obj
         trail.record(
             action=AuditEvent.Action.ADMIN_CHANGED,
-            actor=request.user,
+            actor=request.user,  # type: ignore[arg-type]  # the administration site is signed in
             target_user=target,
             establishment=establishment,
             unit=unit,
@@ -107,7 +107,7 @@ class ReadOnlyInline(admin.TabularInline):
     show_change_link = True
 
     def get_readonly_fields(self, request: HttpRequest, obj=None) -> list[str]:
-        return list(self.fields or [])
+        return [str(name) for name in self.fields or []]
 
     def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
         return False

@@ -45,7 +45,9 @@ class AfterResponseMiddleware:
         if deferred:
             # Django calls a response's closers from close(), which the WSGI server calls
             # after sending it (the mechanism FileResponse uses to close its file).
-            response._resource_closers.append(lambda: _run(deferred))
+            response._resource_closers.append(  # type: ignore[attr-defined]
+                lambda: _run(deferred)
+            )
         return response
 
 

@@ -67,5 +67,5 @@ def csv_response(
         csv_lines(header, rows, translation.get_language()),
         content_type="text/csv; charset=utf-8",
     )
-    response["Content-Disposition"] = content_disposition_header(True, filename)
+    response["Content-Disposition"] = content_disposition_header(True, filename) or "attachment"
     return response

@@ -27,7 +27,7 @@ class CountedPaginator(Paginator):
 
 def page_url(base: str = "", anchor: str = "", **params: object) -> str:
     """``base`` with the non-empty ``params`` as its query string (and ``#anchor``)."""
-    query = urlencode({k: v for k, v in params.items() if v not in (None, "")})
+    query = urlencode({k: str(v) for k, v in params.items() if v not in (None, "")})
     return f"{base}?{query}" + (f"#{anchor}" if anchor else "")
 
 

@@ -86,9 +86,9 @@ def departement_children(
     node: dict,
     departement: Departement,
     sector: str,
-    page: object,
+    page: int | str | None,
     open_establishment: Establishment | None = None,
-    unit_page: object = 1,
+    unit_page: int | str | None = 1,
 ) -> None:
     """Fill a département node with one page of its establishments (and one open, if any)."""
     establishments = selectors.establishments_page(departement, sector, page)
@@ -112,7 +112,11 @@ def departement_children(
 
 
 def establishment_children(
-    node: dict, establishment: Establishment, sector: str, page: object, parent_page: int = 1
+    node: dict,
+    establishment: Establishment,
+    sector: str,
+    page: int | str | None,
+    parent_page: int = 1,
 ) -> None:
     units = selectors.units_page(establishment, page)
     node["children"] = [unit_node(unit) for unit in units]

@@ -163,7 +163,7 @@ def referent_list(request: SignedInRequest) -> HttpResponse:
         return render(request, "referents/tree.html", context)
 
     open_region, open_departement, open_establishment = _open_path(request)
-    page = request.GET.get("page")
+    page: int | str | None = request.GET.get("page")
     if open_establishment is not None and not page:
         page = tree.page_containing(open_establishment, sector)
     nodes = []

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.db.models import QuerySet
@@ -37,7 +37,8 @@ class CampaignStartForm(forms.Form):
                 error_messages={"invalid_choice": _("No open establishment has this number.")},
             )
         else:
-            self.fields["establishment"].queryset = Establishment.objects.filter(
+            field = cast(forms.ModelChoiceField, self.fields["establishment"])
+            field.queryset = Establishment.objects.filter(
                 pk__in=scope.reviewed_establishment_ids
             ).order_by("name")
 

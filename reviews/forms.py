@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.conf import settings
@@ -91,7 +91,7 @@ class ReviewFilterForm(forms.Form):
         which limits the units offered to those they review."""
         super().__init__(*args, **kwargs)
         if establishment_choices is not None and len(establishment_choices) > 1:
-            self.fields["etablissement"].choices = [
+            cast(forms.ChoiceField, self.fields["etablissement"]).choices = [
                 ("", _("All my establishments")),
                 *((str(e.pk), e.name) for e in establishment_choices),
             ]
@@ -100,7 +100,7 @@ class ReviewFilterForm(forms.Form):
         # The units of every establishment the director may switch to, so that switching
         # establishment with a unit chosen shows an empty table rather than an error.
         unit_establishments = establishment_choices or establishments
-        unit_field = self.fields["unite"]
+        unit_field = cast(UnitChoiceField, self.fields["unite"])
         units = Unit.objects.filter(establishment__in=[e.pk for e in unit_establishments])
         if scope is not None:
             units = scope.reviewed_units(units)

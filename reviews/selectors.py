@@ -116,7 +116,7 @@ def review_rows(
     )
 
 
-def filter_rows(rows: QuerySet[Habilitation], filters: dict[str, Any]) -> QuerySet[Habilitation]:
+def filter_rows(rows: QuerySet[Any], filters: dict[str, Any]) -> QuerySet[Any]:
     """Apply the cleaned filters of ``ReviewFilterForm`` to ``review_rows``."""
     today = timezone.localdate()
     if filters.get("statut"):

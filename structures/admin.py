@@ -53,11 +53,13 @@ class EstablishmentAdmin(AuditedAdmin):
             "FINESS",
             {
                 "fields": [
-                    f
-                    for f in Establishment.FINESS_FIELDS
-                    if f not in {"legal_entity", "departement", "is_active"}
+                    *(
+                        f
+                        for f in Establishment.FINESS_FIELDS
+                        if f not in {"legal_entity", "departement", "is_active"}
+                    ),
+                    "imported_at",
                 ]
-                + ["imported_at"]
             },
         ),
         ("Fiche annuaire", {"fields": [*Establishment.SHEET_FIELDS, "sheet_updated_at"]}),

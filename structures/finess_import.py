@@ -10,7 +10,7 @@ import dataclasses
 import datetime
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django.db import connection, models, transaction
 from django.utils import timezone
@@ -160,7 +160,9 @@ class _FinessUpsert:
         # The establishment columns this file owns, in the model's order. Every compared tuple
         # is (search_text, *those columns).
         self.fields = [f for f in Establishment.FINESS_FIELDS if f in source.establishment_fields]
-        meta_fields = [Establishment._meta.get_field(name) for name in self.fields]
+        meta_fields = [
+            cast(models.Field, Establishment._meta.get_field(name)) for name in self.fields
+        ]
         self.columns = [field.attname for field in meta_fields]
         self.plan = [
             (

@@ -35,7 +35,9 @@ def active_establishments(sector: str = "") -> QuerySet[Establishment]:
     return queryset
 
 
-def establishments_page(departement: Departement, sector: str = "", page: object = 1) -> Page:
+def establishments_page(
+    departement: Departement, sector: str = "", page: int | str | None = 1
+) -> Page:
     queryset = (
         active_establishments(sector)
         .filter(departement=departement)
@@ -45,7 +47,7 @@ def establishments_page(departement: Departement, sector: str = "", page: object
     return Paginator(queryset, TREE_PAGE_SIZE).get_page(page)
 
 
-def units_page(establishment: Establishment, page: object = 1) -> Page:
+def units_page(establishment: Establishment, page: int | str | None = 1) -> Page:
     queryset = (
         Unit.objects.filter(establishment=establishment, is_active=True)
         .only("pk", "name", "establishment_id")
@@ -58,7 +60,7 @@ def search_words(query: str) -> list[str]:
     return [ABBREVIATIONS.get(word, word) for word in fold(query).split()][:10]
 
 
-def establishment_search(query: str, sector: str = "", page: object = 1) -> Page:
+def establishment_search(query: str, sector: str = "", page: int | str | None = 1) -> Page:
     """Establishments whose name, city, postcode or FINESS number match every word of ``query``.
 
     Accent- and case-insensitive; each word matches the start of a word ("hop st j" finds

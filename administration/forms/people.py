@@ -6,6 +6,8 @@ Forms check input; the business rules (scope, own rights, duplicates, limits) li
 
 from __future__ import annotations
 
+from typing import cast
+
 from django import forms
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -78,7 +80,7 @@ class HabilitationGrantForm(forms.Form):
         super().__init__(*args, **kwargs)
         # Only the profiles whose capabilities the person holds somewhere (the service checks
         # the chosen structure).
-        self.fields["profile"].queryset = scope.grantable_profiles()
+        cast(forms.ModelChoiceField, self.fields["profile"]).queryset = scope.grantable_profiles()
         self.by_finess = scope.is_platform_admin
         if self.by_finess:
             # Every establishment of the country would make a list of 400,000 structures:
@@ -92,7 +94,7 @@ class HabilitationGrantForm(forms.Form):
                 ),
             )
         else:
-            self.fields["structure"].choices = [
+            cast(forms.ChoiceField, self.fields["structure"]).choices = [
                 ("", _("Choose a structure")),
                 *structure_choices(scope),
             ]
@@ -101,7 +103,8 @@ class HabilitationGrantForm(forms.Form):
         self.fields["end_date"].initial = default_end_date(today)
 
     def clean(self) -> dict:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         start = cleaned.get("start_date")
         if start and not cleaned.get("end_date"):
             cleaned["end_date"] = default_end_date(start)
@@ -189,8 +192,8 @@ class HabilitationModifyForm(forms.Form):
             },
         )
         super().__init__(*args, **kwargs)
-        self.fields["profile"].queryset = scope.grantable_profiles()
-        field = self.fields["unit"]
+        cast(forms.ModelChoiceField, self.fields["profile"]).queryset = scope.grantable_profiles()
+        field = cast(forms.ModelChoiceField, self.fields["unit"])
         field.queryset = scope.units(
             Unit.objects.filter(establishment_id=habilitation.establishment_id, is_active=True)
         ).order_by("name")
@@ -202,7 +205,8 @@ class HabilitationModifyForm(forms.Form):
         }
 
     def clean(self) -> dict:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         start, end = cleaned.get("start_date"), cleaned.get("end_date")
         if start and end and end < start:
             self.add_error("end_date", _("The end date must be on or after the start date."))

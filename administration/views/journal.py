@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime
 import json
 from collections.abc import Iterable, Iterator
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.conf import settings
@@ -17,7 +17,7 @@ from django.contrib import messages
 from django.core.exceptions import FieldDoesNotExist
 from django.core.paginator import Paginator
 from django.db import models
-from django.db.models import Q, QuerySet
+from django.db.models import Field, Q, QuerySet
 from django.http import HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -76,10 +76,12 @@ class JournalFilterForm(forms.Form):
             # Platform administrators: every establishment would make an unusable list.
             del self.fields["structure"]
         else:
-            self.fields["structure"].choices = [("", _("All my structures")), *structures]
+            structure = cast(forms.ChoiceField, self.fields["structure"])
+            structure.choices = [("", _("All my structures")), *structures]
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         start, end = cleaned.get("date_from"), cleaned.get("date_to")
         if start and end and end < start:
             self.add_error("date_to", _("The end date must be on or after the start date."))
@@ -152,7 +154,7 @@ def _field_label(action: str, key: str) -> str:
     model = _MODEL_OF_ACTION.get(action.split(".", 1)[0])
     if model is not None:
         try:
-            return str(model._meta.get_field(key).verbose_name)
+            return str(cast(Field, model._meta.get_field(key)).verbose_name)
         except FieldDoesNotExist:
             pass
     return key
@@ -188,9 +190,10 @@ def event_changes(event: AuditEvent) -> list[dict[str, str | None]]:
 
 
 def _structure(event: AuditEvent) -> str:
+    establishment = event.establishment.name if event.establishment is not None else ""
     if event.unit is not None:
-        return f"{event.unit.name} – {event.establishment.name}"
-    return event.establishment.name if event.establishment is not None else ""
+        return f"{event.unit.name} – {establishment}"
+    return establishment
 
 
 def _row(event: AuditEvent) -> dict[str, Any]:

@@ -401,7 +401,7 @@ def _changes_text(row: ReviewDecision) -> str:
     for change in row.changes_since_snapshot():
         kind = change["kind"]
         after = change["after"]
-        before = change.get("before")
+        before: Any = change.get("before")  # set for the date changes
         if kind == "ended":
             texts.append(
                 _("ended on %(date)s") % {"date": date_format(timezone.localtime(after), "d/m/Y")}

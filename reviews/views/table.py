@@ -125,7 +125,7 @@ def _params(selection: Selection, form: ReviewFilterForm) -> dict[str, str]:
     return {name: value for name, value in params.items() if value}
 
 
-def _querystring(**params: object) -> str:
+def _querystring(**params: Any) -> str:
     url = page_url(**params)
     return url if url != "?" else ""
 
