@@ -7,6 +7,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.forms.utils import flatatt
 from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext_lazy as _
 
 _ID = re.compile(r"^[0-9]{1,18}$")
 
@@ -74,3 +75,11 @@ class PlainSelect(forms.Select):
             ),
         )
         return format_html("<select{}>{}</select>", flatatt(final_attrs), options)
+
+
+def check_period(form: forms.Form, start: str, end: str) -> None:
+    """The one check of a period typed in a form: an end before its start is an error on the
+    end field (the services check the same rule again)."""
+    first, last = form.cleaned_data.get(start), form.cleaned_data.get(end)
+    if first and last and last < first:
+        form.add_error(end, _("The end date must be on or after the start date."))

@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Habilitation, Profile
 from accounts.scope import Scope
 from accounts.services import default_end_date, max_end_date
-from core.forms import DateField, IdModelChoiceField, PlainSelect
+from core.forms import DateField, IdModelChoiceField, PlainSelect, check_period
 from structures.models import Establishment, Unit
 
 
@@ -108,9 +108,7 @@ class HabilitationGrantForm(forms.Form):
         start = cleaned.get("start_date")
         if start and not cleaned.get("end_date"):
             cleaned["end_date"] = default_end_date(start)
-        end = cleaned.get("end_date")
-        if start and end and end < start:
-            self.add_error("end_date", _("The end date must be on or after the start date."))
+        check_period(self, "start_date", "end_date")
         if cleaned.get("structure") and self.by_finess:
             number = cleaned["structure"].strip().upper()
             establishment = Establishment.objects.filter(finess=number, is_active=True).first()
@@ -206,11 +204,8 @@ class HabilitationModifyForm(forms.Form):
 
     def clean(self) -> dict:
         super().clean()
-        cleaned = self.cleaned_data
-        start, end = cleaned.get("start_date"), cleaned.get("end_date")
-        if start and end and end < start:
-            self.add_error("end_date", _("The end date must be on or after the start date."))
-        return cleaned
+        check_period(self, "start_date", "end_date")
+        return self.cleaned_data
 
 
 class HabilitationEndForm(forms.Form):

@@ -30,7 +30,7 @@ from accounts.models import Habilitation, User, start_of_day_after
 from accounts.scope import Scope
 from audit.models import AuditEvent
 from core.csv import csv_response
-from core.forms import DateField
+from core.forms import DateField, check_period
 from core.paging import page_links, page_url
 from structures.models import Establishment, Unit
 
@@ -81,11 +81,8 @@ class JournalFilterForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         super().clean()
-        cleaned = self.cleaned_data
-        start, end = cleaned.get("date_from"), cleaned.get("date_to")
-        if start and end and end < start:
-            self.add_error("date_to", _("The end date must be on or after the start date."))
-        return cleaned
+        check_period(self, "date_from", "date_to")
+        return self.cleaned_data
 
 
 def events_in_scope(scope: Scope) -> QuerySet[AuditEvent]:
