@@ -87,17 +87,20 @@ def _check_extension_limit(habilitation: Habilitation, end_date: datetime.date) 
     """Extending (or modifying) may move the end by HABILITATION_MAX_EXTENSION_DAYS at most."""
     limit = max_end_date(habilitation)
     if end_date > limit:
+        # The parameters go with the message: Django drops those given beside a dict.
         raise ValidationError(
             {
-                "end_date": _(
-                    "A right can be extended by %(days)s days at most at a time: choose "
-                    "%(limit)s or earlier."
+                "end_date": ValidationError(
+                    _(
+                        "A right can be extended by %(days)s days at most at a time: choose "
+                        "%(limit)s or earlier."
+                    ),
+                    params={
+                        "days": settings.HABILITATION_MAX_EXTENSION_DAYS,
+                        "limit": date_format(limit, "SHORT_DATE_FORMAT"),
+                    },
                 )
-            },
-            params={
-                "days": settings.HABILITATION_MAX_EXTENSION_DAYS,
-                "limit": date_format(limit, "SHORT_DATE_FORMAT"),
-            },
+            }
         )
 
 
@@ -128,13 +131,15 @@ def _check_may_grant(
     if not scope.may_grant(profile, establishment.pk, unit.pk if unit else None):
         raise ValidationError(
             {
-                "profile": _(
-                    "You cannot give the “%(profile)s” profile on %(structure)s: it carries "
-                    "rights you do not hold there yourself. Ask a référent of the establishment "
-                    "or the support desk."
+                "profile": ValidationError(
+                    _(
+                        "You cannot give the “%(profile)s” profile on %(structure)s: it carries "
+                        "rights you do not hold there yourself. Ask a référent of the "
+                        "establishment or the support desk."
+                    ),
+                    params={"profile": profile.name, "structure": (unit or establishment).name},
                 )
-            },
-            params={"profile": profile.name, "structure": (unit or establishment).name},
+            }
         )
 
 

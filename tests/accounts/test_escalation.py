@@ -276,3 +276,21 @@ def test_the_browser_escalation_is_closed_end_to_end(
     assert not scope.reviewed_habilitations().filter(user=emergency_nurse).exists()
     with pytest.raises(services.NotAllowed):
         review_services.campaign_start(actor=newcomer, establishment=hospital)
+
+
+def test_the_refusal_names_the_profile_and_the_structure(
+    unit_referent, cardiology, hospital, director_profile, make
+):
+    newcomer = make.user()
+    with pytest.raises(ValidationError) as error:
+        services.habilitation_grant(
+            actor=unit_referent,
+            user=newcomer,
+            profile=director_profile,
+            establishment=hospital,
+            unit=cardiology,
+        )
+    (message,) = error.value.message_dict["profile"]
+    assert director_profile.name in message
+    assert "Cardiologie" in message
+    assert "%(" not in message

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from audit.models import AuditEvent
 from tests.factory import days, today
@@ -157,3 +159,26 @@ def test_ended_right_cannot_be_extended_from_the_view(
     response = client.post(url("habilitation_extend", expired), {"end_date": today() + days(30)})
     assert response.status_code == 200
     assert response.context["form"].non_field_errors()
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_the_extension_limit_message_is_rendered_in_both_languages(
+    client, establishment_referent, agent, settings, language
+):
+    """The page shows the number of days and the date, never a raw ``%(days)s``."""
+    right = agent.habilitations.get()
+    client.force_login(establishment_referent)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+    too_far = right.end_date + days(settings.HABILITATION_MAX_EXTENSION_DAYS + 1)
+    response = client.post(
+        reverse("administration:habilitation_extend", args=[right.pk]),
+        {"end_date": too_far.isoformat()},
+    )
+    assert response.status_code == 200
+    (message,) = response.context["form"].errors["end_date"]
+    assert "%(" not in message
+    assert str(settings.HABILITATION_MAX_EXTENSION_DAYS) in message
+    limit = max(right.end_date, timezone.localdate()) + days(
+        settings.HABILITATION_MAX_EXTENSION_DAYS
+    )
+    assert f"{limit:%Y}" in message
