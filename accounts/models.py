@@ -118,6 +118,11 @@ class User(AbstractBaseUser, PermissionsMixin):
     def get_full_name(self) -> str:
         return self.full_name
 
+    @property
+    def greeting_name(self) -> str:
+        """How an e-mail greets the person: "Léa MARTIN" (first name first)."""
+        return f"{self.first_name} {self.last_name.upper()}".strip()
+
     def get_short_name(self) -> str:
         return self.first_name
 
@@ -374,6 +379,13 @@ class Habilitation(models.Model):
     @property
     def structure_name(self) -> str:
         return self.unit.name if self.unit is not None else self.establishment.name
+
+    @property
+    def structure_label(self) -> str:
+        """The structure as e-mails name it: the unit with its establishment."""
+        if self.unit is not None:
+            return f"{self.unit.name} – {self.establishment.name}"
+        return self.establishment.name
 
     def is_active_on(self, day: datetime.date | None = None) -> bool:
         """True when the habilitation is in force on ``day`` (see ``active_on``)."""

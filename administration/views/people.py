@@ -45,9 +45,14 @@ def _person_or_404(request: SignedInRequest, pk: int) -> tuple[Scope, User]:
 
 
 def _habilitation_or_404(request: SignedInRequest, pk: int) -> tuple[Scope, Habilitation]:
+    """An open right of the scope: extending, modifying or ending an ended or expired one is
+    404 before its form is shown (the person page offers no such link)."""
     scope = referent_scope(request)
     habilitation = get_object_or_404(
-        scope.habilitations().select_related("user", "profile", "establishment", "unit"), pk=pk
+        scope.habilitations(Habilitation.objects.open_on()).select_related(
+            "user", "profile", "establishment", "unit"
+        ),
+        pk=pk,
     )
     return scope, habilitation
 

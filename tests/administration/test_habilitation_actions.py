@@ -157,8 +157,10 @@ def test_ended_right_cannot_be_extended_from_the_view(
     expired = make.habilitation(person, hospital, start=today() - days(30), end=today() - days(1))
     client.force_login(establishment_referent)
     response = client.post(url("habilitation_extend", expired), {"end_date": today() + days(30)})
-    assert response.status_code == 200
-    assert response.context["form"].non_field_errors()
+    # Refused before any form (issue: "404 before the form, not after submitting it").
+    assert response.status_code == 404
+    expired.refresh_from_db()
+    assert expired.end_date == today() - days(1)
 
 
 @pytest.mark.parametrize("language", ["fr", "en"])
@@ -182,3 +184,22 @@ def test_the_extension_limit_message_is_rendered_in_both_languages(
         settings.HABILITATION_MAX_EXTENSION_DAYS
     )
     assert f"{limit:%Y}" in message
+
+
+@pytest.mark.parametrize(
+    "action", ["habilitation_extend", "habilitation_modify", "habilitation_end"]
+)
+@pytest.mark.parametrize("state", ["ended", "expired"])
+def test_an_ended_or_expired_right_is_404_before_the_form(
+    client, establishment_referent, make, hospital, action, state
+):
+    person = make.user()
+    if state == "ended":
+        right = make.habilitation(person, hospital, ended_at=timezone.now(), end_reason="départ")
+    else:
+        right = make.habilitation(person, hospital, start=today() - days(400))
+    client.force_login(establishment_referent)
+    assert client.get(url(action, right)).status_code == 404
+    # And the person's page offers no link to it.
+    page = client.get(reverse("administration:person", args=[person.pk])).content.decode()
+    assert url(action, right) not in page
