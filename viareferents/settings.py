@@ -72,7 +72,11 @@ MIDDLEWARE = [
     # Then signing in is the default: the few public views say so (``login_not_required``).
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # After the views: the product's page for a 405.
+    "core.middleware.MethodNotAllowedPageMiddleware",
 ]
+# A stale form (CSRF) gets the product's page, in the person's language.
+CSRF_FAILURE_VIEW = "core.views.csrf_failure"
 
 ROOT_URLCONF = "viareferents.urls"
 WSGI_APPLICATION = "viareferents.wsgi.application"

@@ -29,3 +29,7 @@ urlpatterns = [
 
 # 503 with Retry-After while the database is unreachable, the 500 page otherwise.
 handler500 = core_views.server_error
+# The product's own pages for refused requests (with DEBUG off).
+handler400 = core_views.bad_request
+handler403 = core_views.permission_denied
+handler404 = core_views.page_not_found
