@@ -51,7 +51,6 @@ class SignInView(auth_views.LoginView):
         return context
 
 
-@login_not_required
 def too_many_attempts(request: HttpRequest) -> HttpResponse:
     """The same neutral answer for every throttled client, whatever was typed."""
     return render(request, "accounts/too_many_attempts.html", {}, status=429)

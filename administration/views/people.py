@@ -347,12 +347,7 @@ def habilitation_end(request: SignedInRequest, pk: int) -> HttpResponse:
     """End a right; when it leaves its structure without référent, confirm first."""
     scope, habilitation = _habilitation_or_404(request, pk)
     form = HabilitationEndForm(_data(request))
-    if (
-        request.method == "POST"
-        and form.is_valid()
-        and habilitation.is_open
-        and not form.cleaned_data["confirmed"]
-    ):
+    if request.method == "POST" and form.is_valid() and not form.cleaned_data["confirmed"]:
         after = services.referents_after_ending(habilitation)
         if after is not None:
             return render(

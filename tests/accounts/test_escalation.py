@@ -294,3 +294,13 @@ def test_the_refusal_names_the_profile_and_the_structure(
     assert director_profile.name in message
     assert "Cardiologie" in message
     assert "%(" not in message
+
+
+def test_a_unit_director_cannot_open_another_establishments_review(
+    client, unit_director, hospital, other_hospital
+):
+    client.force_login(unit_director)
+    table = reverse("reviews:table")
+    assert client.get(table, {"etablissement": other_hospital.pk}).status_code == 404
+    # Their own establishment shows their unit's rights only (test above).
+    assert client.get(table, {"etablissement": hospital.pk}).status_code == 200
