@@ -17,7 +17,6 @@ from django.conf import settings
 from django.db import connection
 from django.db.models import Exists, OuterRef, Q, Subquery
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
 
 from accounts.models import (
     IN_FORCE_SQL,
@@ -36,18 +35,27 @@ class SupportDesk:
     email: str
     url: str
     phone: str = ""
+    # The platform's own desk, standing in for a region without one: pages say so.
+    is_fallback: bool = False
 
     @classmethod
     def for_region(cls, region: Region | None) -> SupportDesk:
-        """The region's support desk, or the platform's fallback desk from the settings."""
+        """The region's support desk, or the platform's own desk (settings) when the region
+        has none."""
         if region is not None and region.support_email:
             return cls(
                 name=region.support_name or str(region),
                 email=region.support_email,
-                url=region.support_url or settings.SUPPORT_URL,
+                url=region.support_url,
                 phone=region.support_phone,
             )
-        return cls(name=str(_("Support")), email=settings.SUPPORT_EMAIL, url=settings.SUPPORT_URL)
+        return cls(
+            name=settings.SUPPORT_NAME,
+            email=settings.SUPPORT_EMAIL,
+            url=settings.SUPPORT_URL,
+            phone=settings.SUPPORT_PHONE,
+            is_fallback=True,
+        )
 
 
 @dataclass(frozen=True)
@@ -290,6 +298,47 @@ def own_structures(user: User, on: datetime.date | None = None) -> OwnStructures
             for row in rows
         ],
     )
+
+
+@dataclass(frozen=True)
+class EndedRight:
+    """A structure where all the person's rights have ended, and the day the last one did."""
+
+    structure: Establishment | Unit
+    ended_on: datetime.date
+
+
+def recently_ended_structures(
+    user: User, within_days: int, on: datetime.date | None = None
+) -> list[EndedRight]:
+    """The open structures where the person held a right that ended (expired or ended early)
+    within ``within_days`` days before ``on`` (today), and holds no open right any more: the
+    ones whose référents can give it back. Latest end first; one query."""
+    day = on or timezone.localdate()
+    cutoff = day - datetime.timedelta(days=within_days)
+    # A right's end day is never after its end date: the end date bounds the search.
+    rights = (
+        Habilitation.objects.filter(user=user, end_date__gte=cutoff, establishment__is_active=True)
+        .exclude(unit__is_active=False)
+        .select_related("establishment__departement__region", "unit")
+    )
+    still_open: set[tuple[int, int | None]] = set()
+    ended: dict[tuple[int, int | None], EndedRight] = {}
+    for right in rights:
+        key = (right.establishment_id, right.unit_id)
+        if right.ended_at is None and right.end_date >= day:
+            still_open.add(key)  # in force or yet to start
+            continue
+        ended_on = right.end_date
+        if right.ended_at is not None:
+            ended_on = min(ended_on, timezone.localdate(right.ended_at))
+        if not cutoff <= ended_on <= day or (key in ended and ended[key].ended_on >= ended_on):
+            continue
+        if right.unit is not None:
+            right.unit.establishment = right.establishment
+        ended[key] = EndedRight(right.unit or right.establishment, ended_on)
+    found = [right for key, right in ended.items() if key not in still_open]
+    return sorted(found, key=lambda right: right.ended_on, reverse=True)
 
 
 def own_structures_orm(user: User, on: datetime.date | None = None) -> OwnStructures:

@@ -1,6 +1,8 @@
 """The lookup journey of the user document, made faster (docs/domain.md, "The journey").
 
-1. "Mes référents": the référents of the person's own structures, at once.
+1. "Mes référents": the référents of the person's own structures, at once; for a unit's référent,
+   the establishment's référents (who serve them in turn) first; then the structures of rights
+   ended lately (``ENDED_RIGHTS_SHOWN_DAYS``), whose référents can extend them.
 2. "Liste des référents ViaTrajectoire": the tree Région > Département > Établissement > Unité,
    expandable without JavaScript (links) and in place with it (fragments), plus a search.
 3. "Liste des référents ViaTrajectoire identifiés": the référents of one structure.
@@ -11,6 +13,7 @@ Every signed-in person may look up any open structure: that is the product's pur
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -18,8 +21,10 @@ from django.urls import reverse
 from accounts.access import SignedInRequest, remember_scope
 from accounts.scope import Scope
 from accounts.selectors import (
+    OwnStructures,
     ReferentLookup,
     own_structures,
+    recently_ended_structures,
     referents_for,
     referents_for_many,
 )
@@ -30,13 +35,13 @@ from structures import selectors
 from structures.models import Departement, Establishment, Region, Sector, Unit
 
 
-def _own_structures(request: SignedInRequest) -> list[Establishment | Unit]:
+def _own_structures(request: SignedInRequest) -> OwnStructures:
     """The person's active structures, each once; their rights give the person's scope too
     (the Administration menu), so the page does not query the rights a second time."""
     own = own_structures(request.user)
     if not request.user.is_platform_admin:
         remember_scope(request, Scope.from_rights(own.rights))
-    return own.structures
+    return own
 
 
 # What the lookup pages show of an establishment (and need to find its support desk).
@@ -57,13 +62,30 @@ LOOKUP_ESTABLISHMENT_FIELDS = (
 
 
 def mine(request: SignedInRequest) -> HttpResponse:
-    """Mes référents."""
-    lookups = referents_for_many(_own_structures(request))
-    return render(
-        request,
-        "referents/mine.html",
-        {"items": [_lookup_context(request, lookup) for lookup in lookups]},
-    )
+    """Mes référents: each structure of the person with whom to ask, in one lookup."""
+    own = _own_structures(request)
+    structures: list[Establishment | Unit] = []
+    notes: list[dict] = []
+    # A unit's référent is served in turn by the establishment's référents: those first.
+    administered_units = {unit for _e, unit, administers, _r in own.rights if administers and unit}
+    whole = {e for e, unit, _a, _r in own.rights if unit is None}
+    served_in_turn: set[int] = set()
+    for structure in own.structures:
+        if isinstance(structure, Unit) and structure.pk in administered_units:
+            establishment = structure.establishment
+            if establishment.pk not in whole and establishment.pk not in served_in_turn:
+                served_in_turn.add(establishment.pk)
+                structures.append(establishment)
+                notes.append({"served_in_turn": True})
+        structures.append(structure)
+        notes.append({})
+    for ended in recently_ended_structures(request.user, settings.ENDED_RIGHTS_SHOWN_DAYS):
+        structures.append(ended.structure)
+        notes.append({"ended_on": ended.ended_on})
+    items = []
+    for lookup, note in zip(referents_for_many(structures), notes, strict=True):
+        items.append({**_lookup_context(request, lookup), **note})
+    return render(request, "referents/mine.html", {"items": items})
 
 
 def _lookup_context(request: SignedInRequest, lookup: ReferentLookup) -> dict:
@@ -72,7 +94,12 @@ def _lookup_context(request: SignedInRequest, lookup: ReferentLookup) -> dict:
         "lookup": lookup,
         "structure_label": mailto.structure_label(lookup),
         "referents": [
-            {"habilitation": h, "user": h.user, "mailto": mailto.mailto(h.user.email, subject)}
+            {
+                "habilitation": h,
+                "user": h.user,
+                "mailto": mailto.mailto(h.user.email, subject),
+                "is_you": h.user_id == request.user.pk,
+            }
             for h in lookup.referents
         ],
         "detail_url": _detail_url(lookup),

@@ -1,15 +1,38 @@
 from django.contrib import admin
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from audit.admin import AuditedAdmin, ReadOnlyInline
 from structures.models import Departement, Establishment, LegalEntity, Region, Unit
 
 
+class OwnSupportDeskFilter(admin.SimpleListFilter):
+    """Regions whose people are sent to the platform's own desk, for want of one of theirs."""
+
+    title = _("own support desk")
+    parameter_name = "own_desk"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("Yes")), ("no", _("No (the platform’s desk answers)"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.exclude(support_email="")
+        if self.value() == "no":
+            return queryset.filter(support_email="")
+        return queryset
+
+
 @admin.register(Region)
 class RegionAdmin(AuditedAdmin):
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
-    list_display = ["name", "code", "support_name", "support_email"]
+    list_display = ["name", "code", "has_own_desk", "support_name", "support_email"]
+    list_filter = [OwnSupportDeskFilter]
     search_fields = ["name", "code", "support_name", "support_email"]
+
+    @admin.display(boolean=True, description=_("own support desk"))
+    def has_own_desk(self, region: Region) -> bool:
+        return bool(region.support_email)
 
 
 @admin.register(Departement)

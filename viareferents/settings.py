@@ -213,7 +213,10 @@ SITE_URL = env.str(
     else f"https://{(ALLOWED_HOSTS or ['localhost'])[0].lstrip('.')}",
 ).rstrip("/")
 
-# Fallback support desk, used when an establishment's region has none of its own.
+# The platform's own support desk: the fallback for the regions without a desk of their own,
+# shown as such (never under a region's name).
+SUPPORT_NAME = env.str("SUPPORT_NAME", default="Support de la plateforme viareferents")
+SUPPORT_PHONE = env.str("SUPPORT_PHONE", default="")
 SUPPORT_EMAIL = env.str("SUPPORT_EMAIL", default="assistance@esante-occitanie.fr")
 SUPPORT_URL = env.str(
     "SUPPORT_URL", default="https://e-sante-occitanie.atlassian.net/servicedesk/customer/portal/1"
@@ -229,6 +232,9 @@ LIST_PAGE_SIZE = env.int("LIST_PAGE_SIZE", default=50)
 DORMANT_DAYS = env.int("DORMANT_DAYS", default=90)
 # A right ending within this many days "ends soon" (accounts list, digest, review summary).
 ENDING_SOON_DAYS = env.int("ENDING_SOON_DAYS", default=30)
+# "Mes référents" also lists the structures of the person's rights ended this recently, so a
+# person whose rights all ended still finds whom to ask for an extension.
+ENDED_RIGHTS_SHOWN_DAYS = env.int("ENDED_RIGHTS_SHOWN_DAYS", default=365)
 LOCKOUT_THRESHOLD = env.int("LOCKOUT_THRESHOLD", default=5)
 # Per client address (REMOTE_ADDR, set by the trusted proxy): this many failed sign-ins within
 # the window refuse further attempts for a while. High enough for a hospital behind one NAT.

@@ -3,13 +3,16 @@
 An establishment is listed when it has no active référent on the establishment itself (unit
 référents manage their unit only). A unit is listed when it has no active référent of its own:
 its establishment's référents serve it then, if there are any (``establishment_covered``).
-Each row says when the structure's last référent right ended (the latest of its past référent
-habilitations, each ending at its end date or the day it was ended early, whichever came first),
-or that it never had one.
+The truly uncovered structures come first (nobody serves them: neither a référent of their own
+nor one of their establishment), with their own count and filter; the units their
+establishment's référents serve come after. Each row says when the structure's last référent
+right ended (the latest of its past référent habilitations, each ending at its end date or the
+day it was ended early, whichever came first), or that it never had one.
 
 Directors see their establishment(s); platform administrators choose a region first (there may
-be 100,000 establishments). Anybody else gets 404. The list is one SQL query per page (a UNION
-of establishments and units with subqueries), whatever its length.
+be 100,000 establishments), and see which regions have no support desk of their own. Anybody
+else gets 404. The list is one SQL query per page (a UNION of establishments and units with
+subqueries) and one count per situation, whatever its length.
 """
 
 from __future__ import annotations
@@ -19,7 +22,6 @@ from collections.abc import Iterable, Iterator
 
 from django import forms
 from django.conf import settings
-from django.core.paginator import Paginator
 from django.db.models import (
     BigIntegerField,
     BooleanField,
@@ -46,8 +48,11 @@ from accounts.access import SignedInRequest, reviewer_scope
 from accounts.models import Habilitation
 from accounts.scope import Scope
 from core.csv import csv_response
-from core.paging import page_links, page_url
+from core.paging import CountedPaginator, page_links, page_url
 from structures.models import Establishment, Region, Unit
+
+# The ``situation`` filter: nobody serves the structure, or its establishment's référents do.
+NOBODY, INHERITED = "personne", "etablissement"
 
 
 class RegionForm(forms.Form):
@@ -57,6 +62,22 @@ class RegionForm(forms.Form):
         to_field_name="code",
         empty_label=gettext_lazy("Choose a region"),
     )
+
+
+class SituationForm(forms.Form):
+    situation = forms.ChoiceField(
+        label=gettext_lazy("Situation"),
+        required=False,
+        choices=[
+            ("", gettext_lazy("All structures")),
+            (NOBODY, gettext_lazy("Nobody serves them")),
+            (INHERITED, gettext_lazy("Served by their establishment’s référents")),
+        ],
+    )
+
+    def chosen(self) -> str:
+        """The chosen situation; a forged value shows everything."""
+        return self.cleaned_data["situation"] if self.is_valid() else ""
 
 
 # --- The query
@@ -80,11 +101,15 @@ def uncovered_structures(
     establishments: QuerySet[Establishment],
     on: datetime.date,
     units: QuerySet[Unit] | None = None,
+    situation: str = "",
 ) -> QuerySet:
     """Rows (dicts) of the open establishments among ``establishments`` without an active
-    référent of their own, and of their open units without one, sorted by establishment then
-    unit (the establishment's own row first). ``units``: further units to look at, outside
-    those establishments (a unit's director sees that unit, not its establishment)."""
+    référent of their own, and of their open units without one: those nobody serves first
+    (``establishment_covered`` false), then the units their establishment's référents serve;
+    each part sorted by establishment then unit (the establishment's own row first).
+    ``units``: further units to look at, outside those establishments (a unit's director sees
+    that unit, not its establishment). ``situation``: ``NOBODY`` or ``INHERITED`` keeps one
+    part."""
     active = Habilitation.objects.active_on(on).referents().filter(user__is_active=True)
     establishment_has_referent = Exists(
         active.filter(establishment_id=OuterRef("pk"), unit__isnull=True)
@@ -126,8 +151,19 @@ def uncovered_structures(
             last_end=_last_referent_end(Q(unit_id=OuterRef("pk")), on),
         )
     )
+    if situation == INHERITED:
+        return unit_rows.filter(establishment_covered=True).order_by(
+            "establishment_name", "establishment_pk", "unit_name", "unit_pk"
+        )
+    if situation == NOBODY:
+        unit_rows = unit_rows.filter(establishment_covered=False)
     return establishment_rows.union(unit_rows, all=True).order_by(
-        "establishment_name", "establishment_pk", "rank", "unit_name", "unit_pk"
+        "establishment_covered",
+        "establishment_name",
+        "establishment_pk",
+        "rank",
+        "unit_name",
+        "unit_pk",
     )
 
 
@@ -158,13 +194,36 @@ def uncovered_list(request: SignedInRequest) -> HttpResponse:
     """Structures sans référent."""
     scope = reviewer_scope(request)
     structures, form = _structures(request, scope)
-    context: dict = {"form": form, "choose_region": scope.is_platform_admin, "page": None}
+    situation_form = SituationForm(request.GET)
+    situation = situation_form.chosen()
+    context: dict = {
+        "form": form,
+        "situation_form": situation_form,
+        "choose_region": scope.is_platform_admin,
+        "page": None,
+    }
+    if scope.is_platform_admin:
+        context["regions_without_desk"] = Region.objects.filter(support_email="").order_by("name")
+        context["support_name"] = settings.SUPPORT_NAME
     if structures is not None:
-        rows = uncovered_structures(on=timezone.localdate(), **structures)
-        page = Paginator(rows, settings.LIST_PAGE_SIZE).get_page(request.GET.get("page"))
+        today = timezone.localdate()
+        counts = {
+            part: uncovered_structures(on=today, situation=part, **structures).count()
+            for part in (NOBODY, INHERITED)
+        }
+        rows = uncovered_structures(on=today, situation=situation, **structures)
+        shown = counts[situation] if situation else counts[NOBODY] + counts[INHERITED]
+        page = CountedPaginator(rows, settings.LIST_PAGE_SIZE, lambda: shown).get_page(
+            request.GET.get("page")
+        )
         params = {"region": form.cleaned_data["region"].code} if scope.is_platform_admin else {}
+        params["situation"] = situation
         context.update(
             page=page,
+            counts=counts,
+            total=counts[NOBODY] + counts[INHERITED],
+            situation=situation,
+            region_code=params.get("region", ""),
             links=page_links(page, **params),
             export_url=page_url(reverse("reviews:uncovered_export"), **params),
             region=form.cleaned_data["region"] if scope.is_platform_admin else None,
@@ -198,7 +257,8 @@ def uncovered_export(request: SignedInRequest) -> HttpResponseBase:
     if structures is None:
         # An administrator exports one region at a time, chosen on the list first.
         return redirect("reviews:uncovered")
-    rows = uncovered_structures(on=timezone.localdate(), **structures)
+    situation = SituationForm(request.GET).chosen()
+    rows = uncovered_structures(on=timezone.localdate(), situation=situation, **structures)
     region = form.cleaned_data["region"].code if scope.is_platform_admin else ""
     filename = f"structures-sans-referent{f'-{region}' if region else ''}"
     return csv_response(

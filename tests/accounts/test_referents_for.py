@@ -3,6 +3,7 @@
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts.selectors import referents_for, referents_for_many
@@ -54,14 +55,56 @@ def test_nobody_identified_carries_directors_and_the_regions_desk(
     assert lookup.escalation.support.url == region.support_url
 
 
-def test_a_region_without_desk_falls_back_to_the_settings(make, settings):
+def test_a_region_without_desk_falls_back_to_the_platforms_desk_named_as_such(
+    make, settings, client, agent
+):
+    settings.SUPPORT_NAME = "Assistance nationale"
     settings.SUPPORT_EMAIL = "support@platform.test"
     settings.SUPPORT_URL = "https://support.platform.test/"
+    settings.SUPPORT_PHONE = "01 02 03 04 05"
     establishment = make.establishment(departement="75")  # Paris: no desk loaded
     lookup = referents_for(establishment)
-    assert lookup.escalation.support.email == "support@platform.test"
-    assert lookup.escalation.support.url == "https://support.platform.test/"
+    support = lookup.escalation.support
+    assert (support.name, support.email, support.url, support.phone) == (
+        "Assistance nationale",
+        "support@platform.test",
+        "https://support.platform.test/",
+        "01 02 03 04 05",
+    )
+    assert support.is_fallback
     assert lookup.escalation.directors == []
+    client.force_login(agent)
+    page = client.get(reverse("referents:establishment", args=[establishment.pk])).content
+    assert "Assistance nationale" in page.decode()
+    assert "n’a pas de support propre\u00a0: le support de la plateforme" in page.decode()
+
+
+def test_a_regions_own_desk_is_not_called_the_fallback(make, client, agent, hospital):
+    # Occitanie has its desk (the original user document's); its portal is its own.
+    support = referents_for(fresh(hospital)).escalation.support
+    assert not support.is_fallback
+    client.force_login(agent)
+    page = client.get(reverse("referents:establishment", args=[hospital.pk])).content.decode()
+    assert "e-santé Occitanie" in page
+    assert "support de la plateforme" not in page
+
+
+def test_a_region_with_an_e_mail_only_does_not_borrow_the_platforms_portal(make, settings):
+    region = Region.objects.get(code="75")
+    region.support_name, region.support_email = "GIP Aquitaine", "aide@gip.test"
+    region.save()
+    support = referents_for(make.establishment(departement="33")).escalation.support
+    assert (support.name, support.email, support.url) == ("GIP Aquitaine", "aide@gip.test", "")
+
+
+def test_platform_admins_filter_the_regions_without_a_desk(client, platform_admin):
+    client.force_login(platform_admin)
+    url = reverse("admin:structures_region_changelist")
+    without = [r.name for r in client.get(url, {"own_desk": "no"}).context["cl"].result_list]
+    with_desk = [r.name for r in client.get(url, {"own_desk": "yes"}).context["cl"].result_list]
+    assert with_desk == ["Occitanie"]
+    assert "Bretagne" in without
+    assert "Occitanie" not in without
 
 
 def test_ended_expired_and_future_referents_do_not_serve(make, hospital, platform_admin):

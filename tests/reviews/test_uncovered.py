@@ -236,3 +236,65 @@ def test_query_count_is_constant_for_admins(make, as_admin):
         _populate(make, establishment, 2 if i % 2 else 0)
     assert _count(as_admin, {"region": "76"}) == small
     assert _count(as_admin, {"region": "76", "page": "2"}) == small
+
+
+# --- Nobody first, with its own count and filter; the regions without a support desk
+
+
+@pytest.fixture
+def two_situations(make, hospital, cardiology, other_hospital, establishment_referent):
+    """The hospital has a référent (its Cardiology unit inherits it); the clinic has nobody,
+    nor its Pédiatrie unit."""
+    make.unit(other_hospital, name="Pédiatrie")
+
+
+def test_structures_nobody_serves_come_first_with_their_count(as_admin, two_situations):
+    response = as_admin.get(LIST, {"region": "76"})
+    # Alphabetically the hospital comes first; the clinic, served by nobody, is listed first.
+    assert rows(response) == [
+        ("CLINIQUE DES PINS", ""),
+        ("CLINIQUE DES PINS", "Pédiatrie"),
+        ("CENTRE HOSPITALIER SAINT-JEAN", "Cardiologie"),
+    ]
+    assert response.context["counts"] == {"personne": 2, "etablissement": 1}
+    page = response.content.decode()
+    assert "2 que personne ne sert" in page
+    assert "1 unité servie par les référents de son établissement" in page
+
+
+@pytest.mark.parametrize(
+    ("situation", "expected"),
+    [
+        ("personne", [("CLINIQUE DES PINS", ""), ("CLINIQUE DES PINS", "Pédiatrie")]),
+        ("etablissement", [("CENTRE HOSPITALIER SAINT-JEAN", "Cardiologie")]),
+    ],
+)
+def test_the_situation_filter_keeps_one_part_on_screen_and_in_the_csv(
+    as_admin, two_situations, situation, expected
+):
+    response = as_admin.get(LIST, {"region": "76", "situation": situation})
+    assert rows(response) == expected
+    assert response.context["page"].paginator.count == len(expected)
+    assert f"situation={situation}" in response.context["export_url"]
+    lines = (
+        b"".join(as_admin.get(EXPORT, {"region": "76", "situation": situation}).streaming_content)
+        .decode("utf-8-sig")
+        .splitlines()[1:]
+    )
+    assert [line.split(";")[0] for line in lines] == [name for name, _unit in expected]
+
+
+def test_a_forged_situation_shows_everything(as_director, hospital, cardiology):
+    response = as_director.get(LIST, {"situation": "<script>"})
+    assert response.status_code == 200
+    assert rows(response) == [(hospital.name, ""), (hospital.name, "Cardiologie")]
+
+
+def test_admins_are_told_which_regions_have_no_support_desk(as_admin, client, director):
+    page = as_admin.get(LIST).content.decode()
+    assert "n’ont pas de support propre" in page
+    assert "Bretagne" in page
+    assert "Occitanie" not in page.split("n’ont pas de support propre")[1].split("</div>")[0]
+    assert "?own_desk=no" in page
+    client.force_login(director)
+    assert "support propre" not in client.get(LIST).content.decode()
