@@ -11,6 +11,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -207,9 +208,15 @@ def unit_update(
     return True
 
 
-def unit_open_habilitations(unit: Unit) -> int:
-    """How many habilitations on the unit are active or yet to start (not ended)."""
-    return Habilitation.objects.open_on().filter(unit=unit).count()
+def unit_open_habilitations(unit: Unit) -> QuerySet[Habilitation]:
+    """The habilitations on the unit that are active or yet to start (not ended): those that
+    stop its deactivation, by person."""
+    return (
+        Habilitation.objects.open_on()
+        .filter(unit=unit)
+        .select_related("user", "profile")
+        .order_by("user__last_name", "user__first_name", "pk")
+    )
 
 
 @transaction.atomic
@@ -222,7 +229,7 @@ def unit_deactivate(*, actor: User, unit: Unit, request: HttpRequest | None = No
     locked = Unit.objects.select_for_update().get(pk=unit.pk)
     if not locked.is_active:
         return
-    count = unit_open_habilitations(locked)
+    count = unit_open_habilitations(locked).count()
     if count:
         raise ValidationError(
             ngettext(

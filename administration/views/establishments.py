@@ -219,11 +219,24 @@ def unit_edit(request: SignedInRequest, pk: int, unit_pk: int) -> HttpResponse:
             "form": form,
             "unit": unit,
             "can_manage_units": manages_units,
-            "open_habilitations": (
-                services.unit_open_habilitations(unit) if manages_units and unit.is_active else 0
-            ),
+            **_open_habilitations(unit if manages_units and unit.is_active else None),
         },
     )
+
+
+# The rights listed on a unit's page as stopping its deactivation (the count says the rest).
+OPEN_RIGHTS_SHOWN = 50
+
+
+def _open_habilitations(unit: Unit | None) -> dict:
+    """The open rights that stop the unit's deactivation: how many, and the first ones with
+    their people (links to the person pages)."""
+    if unit is None:
+        return {"open_habilitations": 0, "open_rights": []}
+    rights = services.unit_open_habilitations(unit)
+    shown = list(rights[: OPEN_RIGHTS_SHOWN + 1])
+    count = len(shown) if len(shown) <= OPEN_RIGHTS_SHOWN else rights.count()
+    return {"open_habilitations": count, "open_rights": shown[:OPEN_RIGHTS_SHOWN]}
 
 
 @require_POST

@@ -218,18 +218,34 @@ def test_a_unit_reached_through_another_establishment_is_404(
 def test_a_unit_with_open_habilitations_cannot_be_deactivated(
     as_referent, make, cardiology, start, end
 ):
-    make.habilitation(make.user(), cardiology, start=start, end=end)
-    make.habilitation(make.user(), cardiology, start=start, end=end)
-    page = as_referent.get(edit_url(cardiology)).content.decode()
-    assert "2" in page
+    first = make.habilitation(make.user(last_name="Alpha"), cardiology, start=start, end=end)
+    second = make.habilitation(make.user(last_name="Bravo"), cardiology, start=start, end=end)
     response = as_referent.post(deactivate_url(cardiology), follow=True)
     assert response.status_code == 200
     message = next(iter(response.context["messages"]))
     assert message.level_tag == "error"
-    assert "2" in message.message
+    assert "2 habilitations actives ou à venir" in message.message
+    # The page the refusal comes back to says which rights, with links to the people.
+    page = response.content.decode()
+    for right in (first, second):
+        assert reverse("administration:person", args=[right.user_id]) in page
+        assert right.profile.name in page
+    assert page.index("ALPHA") < page.index("BRAVO")
     cardiology.refresh_from_db()
     assert cardiology.is_active
     assert not AuditEvent.objects.exists()
+
+
+def test_a_unit_with_many_rights_lists_the_first_ones_and_counts_them_all(
+    as_referent, make, cardiology, monkeypatch
+):
+    monkeypatch.setattr("administration.views.establishments.OPEN_RIGHTS_SHOWN", 2)
+    for name in ("Alpha", "Bravo", "Charlie"):
+        make.habilitation(make.user(last_name=name), cardiology)
+    page = as_referent.get(edit_url(cardiology)).content.decode()
+    assert "3 habilitations actives ou à venir" in page
+    assert "ALPHA" in page and "BRAVO" in page and "CHARLIE" not in page
+    assert "Les 2 premières sur 3 sont listées." in page
 
 
 def test_a_unit_whose_rights_have_ended_can_be_deactivated_then_reactivated(
