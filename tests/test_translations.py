@@ -55,3 +55,35 @@ def test_the_screen_names_users_know():
     assert catalog.gettext("List of identified ViaTrajectoire referents") == (
         "Liste des référents ViaTrajectoire identifiés"
     )
+
+
+def plural_entries(path: Path) -> list[str]:
+    """Every French form of the plural entries."""
+    text = path.read_text(encoding="utf-8")
+    forms = []
+    for block in text.split("\n\n"):
+        if "msgid_plural" not in block or block.lstrip().startswith("#~"):
+            continue
+        for chunk in re.findall(r'^msgstr\[\d\] ((?:".*"\n?)+)', block, re.M):
+            parts = re.findall(r'"(.*)"', chunk)
+            forms.append(
+                "".join(parts).encode().decode("unicode_escape").encode("latin-1").decode()
+            )
+    return forms
+
+
+# French typography: a non-breaking space before ":", ";", "?" and "!" (e-mails included:
+# their text is these messages). Placeholders, URLs, tags, times and the quoted FINESS header
+# ("finess;etalab;;") are not sentences.
+_NOT_PROSE = re.compile(
+    r"%\(\w+\)[sd]|\{\{[^}]*\}\}|\{%[^%]*%\}|\w+://\S+|<[^>]+>|\d+:\d+|finess;\S*"
+)
+_BARE_PUNCTUATION = re.compile(r"(?<![\u00a0\u202f])[:;?!]")
+
+
+def test_french_messages_put_a_non_breaking_space_before_double_punctuation():
+    po = LOCALE / "fr" / "LC_MESSAGES" / "django.po"
+    messages = [msgstr for _context, _msgid, msgstr in po_entries(po)] + plural_entries(po)
+    assert len(messages) > 100
+    wrong = [m for m in messages if _BARE_PUNCTUATION.search(_NOT_PROSE.sub("", m))]
+    assert not wrong
