@@ -108,7 +108,7 @@ class UnitForm(forms.Form):
         label=_("Code"),
         required=False,
         max_length=30,
-        help_text=_("Optional: the unit's internal code (unité fonctionnelle)."),
+        help_text=_("Optional: the unit's internal code (its functional unit number)."),
     )
     phone = FrenchPhoneField(label=_("Phone"))
     email = forms.EmailField(
