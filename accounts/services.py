@@ -276,6 +276,30 @@ def _notify_granted(user: User, habilitation: Habilitation, request: HttpRequest
     transaction.on_commit(send)
 
 
+def _notify_changed(
+    kind: str,
+    habilitation: Habilitation,
+    actor: User,
+    request: HttpRequest | None,
+    previous: dict[str, Any] | None = None,
+) -> None:
+    """Tell the person, after the commit, that ``actor`` extended, modified or ended one of their
+    rights (``accounts/email/habilitation_<kind>``): the right as it is now, as it was, and who
+    to write to."""
+    user_pk = habilitation.user_id
+
+    def send() -> None:
+        context = {
+            "habilitation": habilitation,
+            "previous": previous,
+            "referent": actor,
+            "sign_in_url": _site_url(request, "/connexion/"),
+        }
+        _send(f"habilitation_{kind}", User.objects.get(pk=user_pk), context)
+
+    transaction.on_commit(send)
+
+
 # --- Services
 
 
@@ -442,6 +466,7 @@ def habilitation_extend(
             )
         _check_extension_limit(habilitation, end_date)
         before = habilitation_snapshot(habilitation)
+        previous = {"end_date": habilitation.end_date}
         habilitation.end_date = end_date
         habilitation.save(update_fields=["end_date"])
         trail.record(
@@ -454,6 +479,7 @@ def habilitation_extend(
             after={"end_date": _iso(end_date), "habilitation": habilitation.pk},
             request=request,
         )
+        _notify_changed("extended", habilitation, actor, request, previous)
     return habilitation
 
 
@@ -507,6 +533,12 @@ def habilitation_modify(
             exclude_pk=habilitation.pk,
         )
         before = habilitation_snapshot(habilitation)
+        previous = {
+            "profile": habilitation.profile.name,
+            "structure": habilitation.structure_label,
+            "start_date": habilitation.start_date,
+            "end_date": habilitation.end_date,
+        }
         habilitation.profile = profile
         habilitation.unit = unit
         habilitation.start_date = start_date
@@ -526,6 +558,7 @@ def habilitation_modify(
             after={"habilitation": habilitation.pk, **{key: after[key] for key in changed}},
             request=request,
         )
+        _notify_changed("modified", habilitation, actor, request, previous)
     return habilitation
 
 
@@ -580,6 +613,8 @@ def habilitation_end(
             # Their last right: signed out everywhere, and told by whom.
             user.end_sessions()
             _notify_signed_out(user, habilitation, actor)
+        else:
+            _notify_changed("ended", habilitation, actor, request)
     return habilitation
 
 

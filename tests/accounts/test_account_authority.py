@@ -132,7 +132,9 @@ def test_ending_the_attached_right_signs_nobody_out(
     with django_capture_on_commit_callbacks(execute=True):
         services.habilitation_end(actor=establishment_referent, habilitation=right, reason="test")
     assert elsewhere.get(reverse("accounts:my_account")).status_code == 200
-    assert mail.outbox == []
+    # Told that the right ended, not that they were signed out.
+    (message,) = mail.outbox
+    assert message.subject == "ViaRéférents : un de vos droits a pris fin"
 
 
 def test_ending_the_last_right_of_ones_own_person_signs_out_and_names_the_referent(
