@@ -21,6 +21,22 @@ def client_ip(request: HttpRequest | None) -> str | None:
     return request.META.get("REMOTE_ADDR") or None
 
 
+def record_many(events: list[dict[str, Any]], request: HttpRequest | None = None) -> None:
+    """``record`` of many events at once (keyword arguments of ``record`` each, without
+    ``request``), in batches: a bulk action's trail without a round trip per row."""
+    AuditEvent.objects.bulk_create(
+        [
+            AuditEvent(
+                **event,
+                ip_address=client_ip(request),
+                request_id=current_request_id.get(),
+            )
+            for event in events
+        ],
+        batch_size=1000,
+    )
+
+
 def record(
     *,
     action: str,

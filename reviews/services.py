@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -38,6 +39,7 @@ __all__ = [
     "NotAllowed",
     "campaign_close",
     "campaign_decide",
+    "campaign_keep_undecided",
     "campaign_start",
 ]
 
@@ -214,6 +216,68 @@ def campaign_decide(
             )
             result.saved.append(row)
     return result
+
+
+def campaign_keep_undecided(
+    *,
+    actor: User,
+    campaign: ReviewCampaign,
+    request: HttpRequest | None = None,
+    scope: Scope | None = None,
+) -> int:
+    """Conserver tous les droits non décidés: every undecided row but the actor's own rights
+    becomes "keep", decided by the actor now, each with its audit event. Returns how many.
+
+    One UPDATE and the events in batches, whatever the number of rows (docs/benchmarks.md).
+    """
+    if not _reviewer_scope(actor, scope).reviews(campaign.establishment_id):
+        raise NotAllowed
+    with transaction.atomic():
+        campaign = _lock_campaign(campaign)
+        if not campaign.is_open:
+            raise CampaignClosedError
+        rows = list(
+            campaign.decisions.select_for_update(of=("self",))
+            .filter(decision="")
+            .exclude(user=actor)
+            .values("pk", "habilitation_id", "user_id", "snapshot_unit_id", "comment")
+            .order_by("pk")
+        )
+        if not rows:
+            return 0
+        now = timezone.now()
+        ReviewDecision.objects.filter(pk__in=[row["pk"] for row in rows]).update(
+            decision=ReviewDecision.Decision.KEEP,
+            decided_by=actor,
+            decided_at=now,
+            version=F("version") + 1,
+        )
+        trail.record_many(
+            [
+                {
+                    "action": AuditEvent.Action.REVIEW_DECIDED,
+                    "actor": actor,
+                    "target_user_id": row["user_id"],
+                    "establishment_id": campaign.establishment_id,
+                    "unit_id": row["snapshot_unit_id"],
+                    "before": {
+                        "campaign": campaign.pk,
+                        "habilitation": row["habilitation_id"],
+                        "decision": "",
+                        "comment": row["comment"],
+                    },
+                    "after": {
+                        "campaign": campaign.pk,
+                        "habilitation": row["habilitation_id"],
+                        "decision": ReviewDecision.Decision.KEEP,
+                        "comment": row["comment"],
+                    },
+                }
+                for row in rows
+            ],
+            request,
+        )
+    return len(rows)
 
 
 def campaign_close(

@@ -15,6 +15,11 @@ urlpatterns = [
     path("campagnes/lancer/", campaigns.campaign_start, name="campaign_start"),
     path("campagnes/<id:pk>/", campaigns.campaign_detail, name="campaign"),
     path("campagnes/<id:pk>/cloturer/", campaigns.campaign_close, name="campaign_close"),
+    path(
+        "campagnes/<id:pk>/conserver/",
+        campaigns.campaign_keep_undecided,
+        name="campaign_keep_undecided",
+    ),
     path("campagnes/<id:pk>/rapport/", campaigns.campaign_report, name="campaign_report"),
     path(
         "campagnes/<id:pk>/rapport.csv",

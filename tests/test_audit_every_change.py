@@ -215,6 +215,12 @@ POSTS = {
         True,
     ),
     "reviews:campaign_close": ("director", lambda w: [w["campaign"].pk], lambda w: {}, True),
+    "reviews:campaign_keep_undecided": (
+        "director",
+        lambda w: [w["campaign"].pk],
+        lambda w: {},
+        True,
+    ),
     "set_language": ("agent", None, lambda w: {"language": "en", "next": "/"}, False),
 }
 # Pages that only read (their POST, when any, is refused or does what a GET does).

@@ -76,6 +76,7 @@ MATRIX: dict[str, tuple[str | None, set[str], str]] = {
     "reviews:campaign_start": (None, DIRECTORS, "POST"),
     "reviews:campaign": ("campaign", DIRECTORS, "GET"),
     "reviews:campaign_close": ("campaign", DIRECTORS, "GET"),
+    "reviews:campaign_keep_undecided": ("campaign", DIRECTORS, "GET"),
     "reviews:campaign_report": ("campaign", DIRECTORS, "GET"),
     "reviews:campaign_report_csv": ("campaign", DIRECTORS, "GET"),
     "reviews:uncovered": (None, EVERY_REVIEWER, "GET"),

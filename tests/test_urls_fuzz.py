@@ -128,12 +128,13 @@ URLS: dict[str, Fuzz] = {
         fields=("decision_{decision}", "comment_{decision}", "version_{decision}"),
     ),
     "reviews:campaign_close": Fuzz("campaign", fields=()),
+    "reviews:campaign_keep_undecided": Fuzz("campaign", fields=()),
     "reviews:campaign_report": Fuzz(
         "campaign", params=("page_removed", "page_undecided", "page_kept")
     ),
     "reviews:campaign_report_csv": Fuzz("campaign"),
-    "reviews:uncovered": Fuzz(params=("region", "page")),
-    "reviews:uncovered_export": Fuzz(params=("region", "page")),
+    "reviews:uncovered": Fuzz(params=("region", "page", "situation")),
+    "reviews:uncovered_export": Fuzz(params=("region", "page", "situation")),
 }
 
 ROLES = [

@@ -308,6 +308,42 @@ def campaign_detail(request: SignedInRequest, pk: int) -> HttpResponse:
     return redirect(request.get_full_path())
 
 
+def campaign_keep_undecided(request: SignedInRequest, pk: int) -> HttpResponse:
+    """Conserver tous les droits non décidés: a confirmation with the count, then one action."""
+    scope, campaign = _campaign_or_404(request, pk)
+    if not campaign.is_open:
+        messages.error(request, _("This campaign is already closed."))
+        return redirect("reviews:campaign_report", pk=campaign.pk)
+    if request.method == "POST":
+        try:
+            kept = services.campaign_keep_undecided(
+                actor=request.user, campaign=campaign, request=request, scope=scope
+            )
+        except services.CampaignClosedError:
+            messages.error(request, _("This campaign is already closed."))
+            return redirect("reviews:campaign_report", pk=campaign.pk)
+        messages.success(
+            request,
+            ngettext(
+                "%(count)s undecided right marked “keep”.",
+                "%(count)s undecided rights marked “keep”.",
+                kept,
+            )
+            % {"count": kept},
+        )
+        return redirect("reviews:campaign", pk=campaign.pk)
+    undecided = campaign.decisions.filter(decision="")
+    return render(
+        request,
+        "reviews/campaigns/keep_undecided.html",
+        {
+            "campaign": campaign,
+            "count": undecided.exclude(user=request.user).count(),
+            "own": undecided.filter(user=request.user).count(),
+        },
+    )
+
+
 def campaign_close(request: SignedInRequest, pk: int) -> HttpResponse:
     """Clôturer: a confirmation page, then every "remove" decision ends its right."""
     scope, campaign = _campaign_or_404(request, pk)

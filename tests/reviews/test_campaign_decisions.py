@@ -428,3 +428,58 @@ def test_dormant_and_blocked_accounts_are_hinted(client, director, hospital, mak
     assert "status--expired" in cell("asleep@example.test")
     assert "status--expired" not in cell("awake@example.test")
     assert "status--ended" in cell("blocked@example.test")
+
+
+# --- Conserver tous les droits non décidés
+
+
+def test_keep_every_undecided_right_in_one_action(
+    client, director, campaign, nurse_right, establishment_referent
+):
+    client.force_login(director)
+    removed = decision_of(campaign, establishment_referent.habilitations.get())
+    decide(client, campaign, removed, "remove", "parti")
+    url = reverse("reviews:campaign_keep_undecided", args=[campaign.pk])
+    undecided = campaign.decisions.filter(decision="").exclude(user=director).count()
+    page = client.get(url).content.decode()
+    assert f"{undecided} droits ne sont pas encore décidés" in page
+    assert AuditEvent.objects.filter(action=AuditEvent.Action.REVIEW_DECIDED).count() == 1
+
+    response = client.post(url, follow=True)
+    assert response.redirect_chain[-1][0] == reverse("reviews:campaign", args=[campaign.pk])
+    assert f"{undecided} droits non décidés marqués «\u00a0conserver\u00a0»" in (
+        response.content.decode()
+    )
+    removed.refresh_from_db()
+    assert removed.decision == ReviewDecision.Decision.REMOVE  # a decision taken is kept
+    kept = campaign.decisions.exclude(pk=removed.pk).exclude(user=director)
+    assert campaign.decisions.get(user=director).decision == ""  # another director decides
+    assert {row.decision for row in kept} == {ReviewDecision.Decision.KEEP}
+    assert {row.decided_by_id for row in kept} == {director.pk}
+    events = AuditEvent.objects.filter(action=AuditEvent.Action.REVIEW_DECIDED, actor=director)
+    assert events.count() == undecided + 1
+    nurse_event = events.get(target_user=nurse_right.user)
+    assert nurse_event.after["decision"] == "keep"
+    assert nurse_event.establishment_id == campaign.establishment_id
+    assert nurse_event.ip_address == "127.0.0.1"
+
+
+def test_keep_every_undecided_right_leaves_the_directors_own(client, make, hospital, agent):
+    director = make.director(hospital)
+    other = make.director(hospital)
+    campaign = services.campaign_start(actor=other, establishment=hospital)
+    client.force_login(director)
+    client.post(reverse("reviews:campaign_keep_undecided", args=[campaign.pk]))
+    own = campaign.decisions.get(user=director)
+    assert own.decision == ""
+    assert campaign.decisions.get(user=agent).decision == ReviewDecision.Decision.KEEP
+
+
+def test_keep_every_undecided_right_on_a_closed_campaign_changes_nothing(
+    client, director, campaign
+):
+    services.campaign_close(actor=director, campaign=campaign)
+    client.force_login(director)
+    response = client.post(reverse("reviews:campaign_keep_undecided", args=[campaign.pk]))
+    assert response.status_code == 302
+    assert not campaign.decisions.exclude(decision="").exists()
