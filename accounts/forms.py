@@ -1,9 +1,13 @@
 from typing import cast
 
 from django import forms
-from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
+from django.contrib.auth import password_validation
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm, SetPasswordForm
+from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.debug import sensitive_variables
 
+from accounts import lockout
 from core.after_response import after_response
 from core.forms import IdModelMultipleChoiceField
 
@@ -16,6 +20,11 @@ SIGN_IN_FAILED = _(
 BLOCKED = _(
     "Your account is blocked. Only a référent of your structures (or the support desk) can "
     "unblock it: write to one of them below."
+)
+
+WRONG_CURRENT_PASSWORD = _(
+    "This is not your current password. After several failures your account is blocked; "
+    "your référent can unblock it."
 )
 
 
@@ -64,6 +73,63 @@ class AccountPasswordResetForm(PasswordResetForm):
         # not answer faster than a known one (``core.after_response``).
         send = super().send_mail
         after_response(self._request, lambda: send(*args, **kwargs))
+
+
+class AccountSetPasswordForm(SetPasswordForm):
+    """A new password, typed twice (activation link, password reset, Mon compte).
+
+    The rules' errors go under the new password, where the person types it; the confirmation
+    only says when the two differ (Django puts both under the confirmation). The rules are
+    shown as plain text under the field, in the person's language.
+    """
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["new_password1"].help_text = " ".join(
+            password_validation.password_validators_help_texts()
+        )
+        self.fields["new_password2"].help_text = ""
+
+    def clean(self) -> dict:
+        self.validate_passwords("new_password1", "new_password2")
+        self.validate_password_for_user(self.user, "new_password1")
+        # Not super().clean(): SetPasswordForm's would check the rules again, on the
+        # confirmation.
+        return self.cleaned_data
+
+
+class PasswordChangeForm(AccountSetPasswordForm):
+    """Mon compte: the current password, then the new one twice.
+
+    A wrong current password counts as a failed sign-in (``lockout.signin_fail``): whoever
+    holds a stolen session cannot try passwords here more than at the sign-in page, since
+    the account is blocked (and signed out everywhere) at the same threshold, and the client
+    address is throttled the same way.
+    """
+
+    old_password = forms.CharField(
+        label=_("Current password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+
+    field_order = ["old_password", "new_password1", "new_password2"]
+
+    def __init__(self, *args, request: HttpRequest, **kwargs) -> None:
+        self.request = request
+        super().__init__(*args, **kwargs)
+
+    @sensitive_variables("old_password")
+    def clean_old_password(self) -> str:
+        old_password = self.cleaned_data["old_password"]
+        if not self.user.check_password(old_password):
+            lockout.signin_fail(user=self.user, request=self.request)
+            raise forms.ValidationError(WRONG_CURRENT_PASSWORD, code="password_incorrect")
+        return old_password
+
+
+class DigestPreferenceForm(forms.Form):
+    receives_digest = forms.BooleanField(required=False)
 
 
 class BlockedHelpForm(forms.Form):

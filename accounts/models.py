@@ -65,6 +65,12 @@ class User(AbstractBaseUser, PermissionsMixin):
     blocked_at = models.DateTimeField(_("blocked at"), null=True, blank=True)
     blocked_reason = models.CharField(_("reason for blocking"), max_length=255, blank=True)
     failed_login_count = models.PositiveIntegerField(_("consecutive failed sign-ins"), default=0)
+    # The référents' weekly digest (``accounts.reminders``): sent unless the person opts out.
+    receives_digest = models.BooleanField(
+        _("receives the référent digest"),
+        default=True,
+        help_text=_("The weekly e-mail of what needs the référent in their structures."),
+    )
     # Part of the session hash: raising it signs the person out everywhere (see end_sessions).
     session_version = models.PositiveIntegerField(default=0, editable=False)
     # Accent- and case-folded "last_name first_name email", kept for the accounts list's search.

@@ -3,8 +3,8 @@
 Each person who opted in (``Habilitation.email_reminders``) is told 30 days, then 7 days, before
 a right of theirs ends; several rights due on the same run make one e-mail. Each référent gets at
 most one digest every 7 days of what needs them in their scope (rights ending within 30 days,
-blocked accounts, people who have not accepted the current charter), and only when there is
-something to report.
+blocked accounts, people who have not accepted the current charter), only when there is
+something to report, and unless they turned it off on Mon compte (``User.receives_digest``).
 
 Steps are caught up: a run finds every step that is due and not yet sent, so a day without a run
 loses nothing. When both steps are due at once, only the 7-day one is sent and both are recorded.
@@ -175,23 +175,28 @@ def expiry_reminders_due(today: datetime.date, language: str | None = None) -> l
 # --- Référents' digests
 
 
-def digest_recipients(today: datetime.date) -> QuerySet[User]:
-    """Active, unblocked référents with no digest in the last ``DIGEST_INTERVAL_DAYS`` days.
+def digest_audience(today: datetime.date | None = None) -> QuerySet[User]:
+    """Who the digest is for, whether or not they opted out: active, unblocked référents.
 
     Platform administrators are left out: their scope is the whole platform, and they have
     the administration site.
     """
+    referent_rights = Habilitation.objects.active_on(today).referents().filter(user=OuterRef("pk"))
+    return User.objects.filter(is_active=True, blocked_at__isnull=True, is_superuser=False).filter(
+        Exists(referent_rights)
+    )
+
+
+def digest_recipients(today: datetime.date) -> QuerySet[User]:
+    """The audience less those who opted out (Mon compte) or had a digest in the last
+    ``DIGEST_INTERVAL_DAYS`` days."""
     recent = ReminderSent.objects.filter(
         kind=ReminderSent.Kind.DIGEST,
         user=OuterRef("pk"),
         period_start__gt=today - datetime.timedelta(days=DIGEST_INTERVAL_DAYS),
     )
-    referent_rights = Habilitation.objects.active_on(today).referents().filter(user=OuterRef("pk"))
     return (
-        User.objects.filter(is_active=True, blocked_at__isnull=True, is_superuser=False)
-        .filter(Exists(referent_rights))
-        .exclude(Exists(recent))
-        .order_by("pk")
+        digest_audience(today).filter(receives_digest=True).exclude(Exists(recent)).order_by("pk")
     )
 
 

@@ -32,6 +32,8 @@ urlpatterns = [
         name="password_reset_complete",
     ),
     path("mon-compte/", views.my_account, name="my_account"),
+    path("mon-compte/mot-de-passe/", views.password_change_page, name="password_change"),
+    path("mon-compte/synthese/", views.set_digest, name="set_digest"),
     path(
         "mon-compte/habilitations/<id:pk>/rappels/",
         views.set_reminders,

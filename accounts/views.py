@@ -1,6 +1,7 @@
 """Signing in and out, password reset, "Mon compte", and accepting the usage charter."""
 
 from django.contrib import messages
+from django.contrib.auth import logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.db import transaction
@@ -11,17 +12,21 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts import lockout
+from accounts import lockout, reminders
 from accounts.access import SignedInRequest
 from accounts.charter import charter_accept
 from accounts.forms import (
     AccountPasswordResetForm,
+    AccountSetPasswordForm,
     BlockedHelpForm,
     CharterAcceptForm,
+    DigestPreferenceForm,
+    PasswordChangeForm,
     ReminderPreferenceForm,
     SignInForm,
 )
-from accounts.models import Charter, CharterAcceptance, Habilitation
+from accounts.models import Charter, CharterAcceptance, Habilitation, User
+from accounts.passwords import password_change
 from accounts.selectors import SupportDesk
 from audit import trail
 from audit.models import AuditEvent
@@ -108,6 +113,7 @@ class PasswordResetView(auth_views.PasswordResetView):
 
 
 class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    form_class = AccountSetPasswordForm
     template_name = "accounts/password_reset_confirm.html"
     success_url = reverse_lazy("accounts:password_reset_complete")
 
@@ -139,7 +145,78 @@ def my_account(request: SignedInRequest) -> HttpResponse:
         .select_related("profile", "establishment", "unit")
         .order_by("ended_at", "-end_date")
     )
-    return render(request, "accounts/my_account.html", {"habilitations": habilitations})
+    return render(
+        request,
+        "accounts/my_account.html",
+        {
+            "habilitations": habilitations,
+            # Only the référents get the digest: only they are offered to stop it.
+            "digest_offered": reminders.digest_audience().filter(pk=request.user.pk).exists(),
+        },
+    )
+
+
+def password_change_page(request: SignedInRequest) -> HttpResponse:
+    """Mon compte: change my password; my other sessions end, this one stays open.
+
+    A wrong current password counts towards the lockout (``PasswordChangeForm``), and a
+    throttled client address is refused before anything is checked, as at the sign-in page.
+    """
+    if request.method == "POST":
+        if lockout.ip_is_throttled(trail.client_ip(request)):
+            return too_many_attempts(request)
+        form = PasswordChangeForm(request.user, request.POST, request=request)
+        if form.is_valid():
+            password_change(
+                user=request.user, password=form.cleaned_data["new_password1"], request=request
+            )
+            messages.success(
+                request,
+                _(
+                    "Your password is changed. Your other sessions (other browsers or devices) "
+                    "are signed out."
+                ),
+            )
+            return redirect("accounts:my_account")
+        if request.user.is_blocked:
+            # The last wrong password blocked the account (and ended its sessions).
+            logout(request)
+            messages.error(
+                request,
+                _(
+                    "Too many wrong passwords: your account is blocked and you are signed out. "
+                    "A référent of your structures can unblock it."
+                ),
+            )
+            return redirect("accounts:sign_in")
+    else:
+        form = PasswordChangeForm(request.user, request=request)
+    return render(request, "accounts/password_change.html", {"form": form})
+
+
+@require_POST
+def set_digest(request: SignedInRequest) -> HttpResponse:
+    """Turn the référents' weekly digest on or off, for myself."""
+    form = DigestPreferenceForm(request.POST)
+    if form.is_valid():
+        wanted = form.cleaned_data["receives_digest"]
+        user = request.user
+        if wanted != user.receives_digest:
+            with transaction.atomic():
+                User.objects.filter(pk=user.pk).update(receives_digest=wanted)
+                trail.record(
+                    action=AuditEvent.Action.ACCOUNT_UPDATED,
+                    actor=user,
+                    target_user=user,
+                    before={"receives_digest": user.receives_digest},
+                    after={"receives_digest": wanted},
+                    request=request,
+                )
+        if wanted:
+            messages.success(request, _("You will receive the référent digest again."))
+        else:
+            messages.success(request, _("You will no longer receive the référent digest."))
+    return redirect("accounts:my_account")
 
 
 @require_POST

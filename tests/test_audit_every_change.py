@@ -105,6 +105,17 @@ POSTS = {
         True,
     ),
     "accounts:set_reminders": ("agent", lambda w: [w["agent_right"].pk], lambda w: {}, True),
+    "accounts:password_change": (
+        "agent",
+        None,
+        lambda w: {
+            "old_password": PASSWORD,
+            "new_password1": "nouveau-mot-2026-x",
+            "new_password2": "nouveau-mot-2026-x",
+        },
+        True,
+    ),
+    "accounts:set_digest": ("referent", None, lambda w: {"receives_digest": ""}, True),
     "accounts:charter_accept": ("agent", None, lambda w: {"version": 1}, True),
     "administration:charter_remind": (
         "referent",

@@ -16,7 +16,7 @@ from reviews.models import ReviewCampaign
 
 AREA_NAMESPACES = {"administration", "reviews"}
 # Outside the area, but behind the same gate: the charter every signed-in person accepts.
-ALSO_CHECKED = {"accounts:charter_accept"}
+ALSO_CHECKED = {"accounts:charter_accept", "accounts:password_change", "accounts:set_digest"}
 ROLES = [
     "anonymous",
     "agent",
@@ -68,6 +68,9 @@ MATRIX: dict[str, tuple[str | None, set[str], str]] = {
     "administration:journal": (None, EVERY_REFERENT, "GET"),
     "administration:journal_export": (None, EVERY_REFERENT, "GET"),
     "accounts:charter_accept": (None, EVERYONE_SIGNED_IN, "GET"),
+    # Mon compte: each person their own password and digest preference.
+    "accounts:password_change": (None, EVERYONE_SIGNED_IN, "GET"),
+    "accounts:set_digest": (None, EVERYONE_SIGNED_IN, "POST"),
     "administration:charter_pending": (None, EVERY_REFERENT, "GET"),
     "administration:charter_remind": (None, EVERY_REFERENT, "POST"),
     "reviews:table": (None, EVERY_REVIEWER, "GET"),

@@ -78,6 +78,11 @@ FORMS = {
     ),
     "unit": ("administration:unit_create", "hospital", ["name", "code", "phone", "email"]),
     "sign_in": ("accounts:sign_in", None, ["username", "password", "next"]),
+    "password_change": (
+        "accounts:password_change",
+        None,
+        ["old_password", "new_password1", "new_password2"],
+    ),
     "blocked_help": ("accounts:blocked_help", None, ["email"]),
     "reminders": ("administration:charter_remind", None, ["people"]),
 }

@@ -85,6 +85,8 @@ URLS: dict[str, Fuzz] = {
     "accounts:password_reset_complete": Fuzz(),
     "accounts:my_account": Fuzz(),
     "accounts:set_reminders": Fuzz("right", fields=("email_reminders",)),
+    "accounts:password_change": Fuzz(fields=("old_password", "new_password1", "new_password2")),
+    "accounts:set_digest": Fuzz(fields=("receives_digest",)),
     "accounts:charter_accept": Fuzz(params=("next",), fields=("version", "next")),
     "administration:charter_pending": Fuzz(params=("page",)),
     "administration:charter_remind": Fuzz(fields=("people", "page")),

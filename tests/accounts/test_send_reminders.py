@@ -218,6 +218,22 @@ def test_no_digest_when_there_is_nothing_to_report(establishment_referent, agent
     assert not ReminderSent.objects.exists()
 
 
+def test_no_digest_for_a_referent_who_turned_it_off(
+    make, establishment_referent, unit_referent, hospital, cardiology, nurse
+):
+    make.habilitation(nurse, cardiology, start=BASE - days(300), end=BASE + days(20))
+    User.objects.filter(pk=establishment_referent.pk).update(receives_digest=False)
+    run(BASE)
+    assert sent_to(establishment_referent.email) == []
+    assert not ReminderSent.objects.filter(user=establishment_referent).exists()
+    [digest] = sent_to(unit_referent.email)  # the others still get theirs
+    assert f"{settings.SITE_URL}/mon-compte/" in digest.body  # where to turn it off
+    # Turned on again: the next run sends it.
+    User.objects.filter(pk=establishment_referent.pk).update(receives_digest=True)
+    run(BASE + days(1))
+    assert len(sent_to(establishment_referent.email)) == 1
+
+
 def test_unit_referent_digest_covers_their_unit_only(
     make, unit_referent, nurse, cardiology, geriatrics
 ):
