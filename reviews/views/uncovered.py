@@ -151,12 +151,13 @@ def uncovered_structures(
             last_end=_last_referent_end(Q(unit_id=OuterRef("pk")), on),
         )
     )
+    # ``establishment_covered`` is a column of ``values()``, which django-stubs cannot see.
     if situation == INHERITED:
-        return unit_rows.filter(establishment_covered=True).order_by(
+        return unit_rows.filter(establishment_covered=True).order_by(  # type: ignore[misc]
             "establishment_name", "establishment_pk", "unit_name", "unit_pk"
         )
     if situation == NOBODY:
-        unit_rows = unit_rows.filter(establishment_covered=False)
+        unit_rows = unit_rows.filter(establishment_covered=False)  # type: ignore[misc]
     return establishment_rows.union(unit_rows, all=True).order_by(
         "establishment_covered",
         "establishment_name",
