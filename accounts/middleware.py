@@ -47,9 +47,16 @@ def _idle_for_too_long(request: HttpRequest) -> bool:
 
 
 def remember_activity_at_sign_in(sender, request, user, **kwargs) -> None:
-    """Start the idle clock when the session is created (connected in AccountsConfig.ready)."""
-    if request is not None and hasattr(request, "session"):
+    """Start the idle clock when the session is created, and remember the language the person
+    signs in with: their e-mails are written in it (connected in AccountsConfig.ready)."""
+    if request is None:
+        return
+    if hasattr(request, "session"):
         request.session["last_seen"] = int(time.time())
+    language = getattr(request, "LANGUAGE_CODE", "")
+    if language in dict(settings.LANGUAGES) and user.language != language:
+        type(user).objects.filter(pk=user.pk).update(language=language)
+        user.language = language
 
 
 class AccountChecksMiddleware:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 
+from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
 from django.core.exceptions import ValidationError
@@ -21,6 +22,20 @@ from structures.models import Establishment, Unit
 def normalize_email(email: str) -> str:
     """E-mail addresses are the login and are compared without case."""
     return (email or "").strip().lower()
+
+
+def validate_national_id(value: str) -> None:
+    """An RPPS number (11 digits) or an ADELI number (9 characters: digits, or the Corsican
+    départements 2A/2B first)."""
+    if value.isdigit() and len(value) == 11:
+        return
+    corsican = value[:2].upper() in ("2A", "2B") and value[2:].isdigit()
+    if len(value) == 9 and (value.isdigit() or corsican):
+        return
+    raise ValidationError(
+        _("Enter an RPPS number (11 digits) or an ADELI number (9 characters)."),
+        code="national_id",
+    )
 
 
 class UserManager(BaseUserManager["User"]):
@@ -71,6 +86,20 @@ class User(AbstractBaseUser, PermissionsMixin):
         default=True,
         help_text=_("The weekly e-mail of what needs the référent in their structures."),
     )
+    # RPPS (11 digits) or ADELI (9 characters): recorded by a référent, it links the person's
+    # Pro Santé Connect identity to this account at their first PSC sign-in.
+    national_id = models.CharField(
+        _("national identifier (RPPS or ADELI)"),
+        max_length=11,
+        blank=True,
+        default="",
+        db_index=True,
+        validators=[validate_national_id],
+    )
+    # The language the person last signed in with: their e-mails are written in it.
+    language = models.CharField(
+        _("language"), max_length=8, blank=True, default="", choices=settings.LANGUAGES
+    )
     # Part of the session hash: raising it signs the person out everywhere (see end_sessions).
     session_version = models.PositiveIntegerField(default=0, editable=False)
     # Accent- and case-folded "last_name first_name email", kept for the accounts list's search.
@@ -115,7 +144,7 @@ class User(AbstractBaseUser, PermissionsMixin):
         super().save(*args, **kwargs)
 
     def build_search_name(self) -> str:
-        return fold(f"{self.last_name} {self.first_name} {self.email}")
+        return fold(f"{self.last_name} {self.first_name} {self.email} {self.national_id}").strip()
 
     @property
     def full_name(self) -> str:

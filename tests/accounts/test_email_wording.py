@@ -7,6 +7,7 @@ import datetime
 
 import pytest
 from django.core import mail
+from django.urls import reverse
 from django.utils.formats import date_format
 
 from accounts import services
@@ -132,3 +133,35 @@ def test_nothing_is_sent_when_the_change_is_refused(
             actor=establishment_referent, habilitation=right, end_date=right.end_date
         )
     assert mail.outbox == []
+
+
+def test_a_person_who_signs_in_in_english_gets_their_emails_in_english(
+    client, establishment_referent, cardiology, make, django_capture_on_commit_callbacks
+):
+    person, right = _two_rights(make, cardiology)
+    person.set_password("a-long-enough-password-2026")
+    person.save()
+    client.cookies["django_language"] = "en"
+    client.post(
+        reverse("accounts:sign_in"),
+        {"username": person.email, "password": "a-long-enough-password-2026"},
+    )
+    person.refresh_from_db()
+    assert person.language == "en"
+    with django_capture_on_commit_callbacks(execute=True):
+        services.habilitation_end(actor=establishment_referent, habilitation=right, reason="Moved")
+    (message,) = mail.outbox
+    assert message.subject == "ViaRéférents: one of your rights has ended"
+    assert "Hello Léa MARTIN," in message.body
+
+
+def test_national_identifiers_are_rpps_or_adeli():
+    from django.core.exceptions import ValidationError
+
+    from accounts.models import validate_national_id
+
+    for good in ("10001234567", "751234567", "2A1234567", "2b1234567"):
+        validate_national_id(good)
+    for bad in ("1000123456", "100012345678", "75123456X", "ABCDEFGHI", "2C1234567", ""):
+        with pytest.raises(ValidationError):
+            validate_national_id(bad)

@@ -67,6 +67,7 @@ def test_reminder_change_is_a_post(client, agent):
 
 def test_details_send_me_to_my_referents(client, agent):
     client.force_login(agent)
+    client.cookies["django_language"] = "en"
     page = client.get(URL).content.decode()
     link = re.search(r'<a href="([^"]+)">ask one of your référents</a>', page)
     assert link is not None
