@@ -13,18 +13,18 @@ from core.forms import IdModelMultipleChoiceField
 
 SIGN_IN_FAILED = _(
     "Sign-in failed: check your e-mail address and password. After several failures your "
-    "account is blocked; your référent can unblock it."
+    "account is blocked; your referent can unblock it."
 )
 
 
 BLOCKED = _(
-    "Your account is blocked. Only a référent of your structures (or the support desk) can "
+    "Your account is blocked. Only a referent of your structures (or the support desk) can "
     "unblock it: write to one of them below."
 )
 
 WRONG_CURRENT_PASSWORD = _(
     "This is not your current password. After several failures your account is blocked; "
-    "your référent can unblock it."
+    "your referent can unblock it."
 )
 
 

@@ -93,7 +93,7 @@ class AccountChecksMiddleware:
         logout(request)
         messages.info(
             request,
-            _("You have been signed out. Sign in again, or ask your référent for help."),
+            _("You have been signed out. Sign in again, or ask your referent for help."),
         )
         if _view_name(request) == "accounts:sign_in":
             return None

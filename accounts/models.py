@@ -82,9 +82,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     failed_login_count = models.PositiveIntegerField(_("consecutive failed sign-ins"), default=0)
     # The référents' weekly digest (``accounts.reminders``): sent unless the person opts out.
     receives_digest = models.BooleanField(
-        _("receives the référent digest"),
+        _("receives the referent digest"),
         default=True,
-        help_text=_("The weekly e-mail of what needs the référent in their structures."),
+        help_text=_("The weekly e-mail of what needs the referent in their structures."),
     )
     # RPPS (11 digits) or ADELI (9 characters): recorded by a référent, it links the person's
     # Pro Santé Connect identity to this account at their first PSC sign-in.
@@ -205,7 +205,7 @@ class Profile(models.Model):
     administers_accounts = models.BooleanField(
         _("administers accounts"),
         default=False,
-        help_text=_("Référent: creates accounts and manages rights in their structures."),
+        help_text=_("Referent: creates accounts and manages rights in their structures."),
     )
     reviews_habilitations = models.BooleanField(
         _("reviews habilitations"),
@@ -571,7 +571,7 @@ class ReminderSent(models.Model):
 
     class Kind(models.TextChoices):
         EXPIRY = "expiry", _("end of a right")
-        DIGEST = "digest", _("référent digest")
+        DIGEST = "digest", _("referent digest")
 
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
     user = models.ForeignKey(

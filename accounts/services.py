@@ -46,7 +46,7 @@ class NotAllowed(Http404):
 
 NO_AUTHORITY_MESSAGE = _(
     "You cannot act on this account yet: the only right you can see was added by you to an "
-    "account that already existed, and its holder has not signed in since. Another référent "
+    "account that already existed, and its holder has not signed in since. Another referent "
     "of their structures, or the support desk, can do it."
 )
 
@@ -112,7 +112,7 @@ def _refuse_own(actor: User, user: User) -> None:
     # Nobody raises their own rights: another référent (or the support desk) has to do it.
     if actor.pk == user.pk:
         raise ValidationError(
-            _("You cannot grant, extend or change your own rights: ask another référent.")
+            _("You cannot grant, extend or change your own rights: ask another referent.")
         )
 
 
@@ -134,7 +134,7 @@ def _check_may_grant(
                 "profile": ValidationError(
                     _(
                         "You cannot give the “%(profile)s” profile on %(structure)s: it carries "
-                        "rights you do not hold there yourself. Ask a référent of the "
+                        "rights you do not hold there yourself. Ask a referent of the "
                         "establishment or the support desk."
                     ),
                     params={"profile": profile.name, "structure": (unit or establishment).name},

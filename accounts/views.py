@@ -80,7 +80,7 @@ def blocked_help(request: HttpRequest) -> HttpResponse:
                 request,
                 _(
                     "If an account exists for this address, an e-mail with the contacts of "
-                    "its référents has just been sent to it."
+                    "its referents has just been sent to it."
                 ),
             )
             return redirect("accounts:blocked_help")
@@ -132,7 +132,7 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
             messages.warning(
                 self.request,
                 _(
-                    "Your password is changed, but your account stays blocked until a référent "
+                    "Your password is changed, but your account stays blocked until a referent "
                     "of your structures unblocks it."
                 ),
             )
@@ -185,7 +185,7 @@ def password_change_page(request: SignedInRequest) -> HttpResponse:
                 request,
                 _(
                     "Too many wrong passwords: your account is blocked and you are signed out. "
-                    "A référent of your structures can unblock it."
+                    "A referent of your structures can unblock it."
                 ),
             )
             return redirect("accounts:sign_in")
@@ -213,9 +213,9 @@ def set_digest(request: SignedInRequest) -> HttpResponse:
                     request=request,
                 )
         if wanted:
-            messages.success(request, _("You will receive the référent digest again."))
+            messages.success(request, _("You will receive the referent digest again."))
         else:
-            messages.success(request, _("You will no longer receive the référent digest."))
+            messages.success(request, _("You will no longer receive the referent digest."))
     return redirect("accounts:my_account")
 
 

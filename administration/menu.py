@@ -23,7 +23,7 @@ def _menu(request: HttpRequest) -> list[dict[str, str]]:
         if scope.reviews_whole_establishments:
             entries.append({"label": _("Review campaigns"), "url": reverse("reviews:campaigns")})
         entries.append(
-            {"label": _("Structures without a référent"), "url": reverse("reviews:uncovered")}
+            {"label": _("Structures without a referent"), "url": reverse("reviews:uncovered")}
         )
     if scope.is_platform_admin:
         entries.append({"label": _("Administration site"), "url": reverse("admin:index")})

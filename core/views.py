@@ -74,7 +74,7 @@ _REFUSALS = {
         gettext_lazy("Page not found"),
         gettext_lazy(
             "This page does not exist, or it is not in your structures. Check the address, "
-            "or start again from your référents."
+            "or start again from your referents."
         ),
     ),
     405: (

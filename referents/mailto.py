@@ -28,13 +28,13 @@ def referent_subject(lookup: ReferentLookup) -> str:
 
 
 def escalation_subject(lookup: ReferentLookup) -> str:
-    return _("No référent identified – %(structure)s") % {"structure": structure_label(lookup)}
+    return _("No referent identified – %(structure)s") % {"structure": structure_label(lookup)}
 
 
 def escalation_body(lookup: ReferentLookup, person: User) -> str:
     return _(
         "Hello,\n\n"
-        "No référent is identified for %(structure)s, so nobody can manage the "
+        "No referent is identified for %(structure)s, so nobody can manage the "
         "accounts and rights of its staff.\n\n"
         "Could you help, or tell me whom to contact?\n\n"
         "%(name)s\n%(email)s\n%(phone)s"

@@ -71,7 +71,7 @@ class SituationForm(forms.Form):
         choices=[
             ("", gettext_lazy("All structures")),
             (NOBODY, gettext_lazy("Nobody serves them")),
-            (INHERITED, gettext_lazy("Served by their establishment’s référents")),
+            (INHERITED, gettext_lazy("Served by their establishment’s referents")),
         ],
     )
 
@@ -234,10 +234,10 @@ def uncovered_list(request: SignedInRequest) -> HttpResponse:
 
 def _situation(row: dict) -> str:
     if row["rank"] == 0:
-        return _("Establishment without a référent")
+        return _("Establishment without a referent")
     if row["establishment_covered"]:
-        return _("Unit served by its establishment’s référents")
-    return _("Unit without a référent, nor its establishment")
+        return _("Unit served by its establishment’s referents")
+    return _("Unit without a referent, nor its establishment")
 
 
 def _export_rows(rows: Iterable[dict]) -> Iterator[list[object]]:
@@ -268,7 +268,7 @@ def uncovered_export(request: SignedInRequest) -> HttpResponseBase:
             gettext_lazy("FINESS number"),
             gettext_lazy("Unit"),
             gettext_lazy("Situation"),
-            gettext_lazy("Last référent right ended on"),
+            gettext_lazy("Last referent right ended on"),
         ],
         rows=_export_rows(rows.iterator()),
         filename=f"{filename}-{timezone.localdate():%Y-%m-%d}.csv",

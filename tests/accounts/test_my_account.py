@@ -69,7 +69,7 @@ def test_details_send_me_to_my_referents(client, agent):
     client.force_login(agent)
     client.cookies["django_language"] = "en"
     page = client.get(URL).content.decode()
-    link = re.search(r'<a href="([^"]+)">ask one of your référents</a>', page)
+    link = re.search(r'<a href="([^"]+)">ask one of your referents</a>', page)
     assert link is not None
     assert link[1] == reverse("referents:mine")
 
