@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import re
 
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
@@ -24,13 +25,16 @@ def normalize_email(email: str) -> str:
     return (email or "").strip().lower()
 
 
+def normalize_national_id(value: str) -> str:
+    """RPPS and ADELI numbers are stored without spaces, Corsican ADELI in capitals (2A, 2B)."""
+    return "".join((value or "").split()).upper()
+
+
 def validate_national_id(value: str) -> None:
     """An RPPS number (11 digits) or an ADELI number (9 characters: digits, or the Corsican
     départements 2A/2B first)."""
-    if value.isdigit() and len(value) == 11:
-        return
-    corsican = value[:2].upper() in ("2A", "2B") and value[2:].isdigit()
-    if len(value) == 9 and (value.isdigit() or corsican):
+    # ASCII digits only: str.isdigit() also accepts "١" or "²".
+    if re.fullmatch(r"[0-9]{11}|[0-9]{9}|2[AB][0-9]{7}", value or "", flags=re.IGNORECASE):
         return
     raise ValidationError(
         _("Enter an RPPS number (11 digits) or an ADELI number (9 characters)."),
@@ -126,6 +130,12 @@ class User(AbstractBaseUser, PermissionsMixin):
                 condition=Q(blocked_at__isnull=True) | ~Q(blocked_reason=""),
                 name="user_blocked_has_reason",
             ),
+            # One account per RPPS or ADELI number: the strong sign-in finds the account by it.
+            models.UniqueConstraint(
+                fields=["national_id"],
+                condition=~Q(national_id=""),
+                name="user_national_id_unique",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -137,6 +147,7 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def save(self, *args, **kwargs) -> None:
         self.email = normalize_email(self.email)
+        self.national_id = normalize_national_id(self.national_id)
         self.search_name = self.build_search_name()
         update_fields = kwargs.get("update_fields")
         if update_fields is not None:

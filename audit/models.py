@@ -35,6 +35,14 @@ class AuditEvent(models.Model):
         ACCOUNT_UPDATED = "account.updated", _("account updated")
         ACCOUNT_BLOCKED = "account.blocked", _("account blocked")
         ACCOUNT_UNBLOCKED = "account.unblocked", _("account unblocked")
+        ACCOUNT_EMAIL_CHANGE_REQUESTED = (
+            "account.email_change_requested",
+            _("e-mail address change requested"),
+        )
+        ACCOUNT_EMAIL_CHANGED = "account.email_changed", _("e-mail address changed")
+        ACCOUNT_DEPARTED = "account.departed", _("departure recorded")
+        ACCOUNT_REACTIVATED = "account.reactivated", _("account reactivated")
+        ACCOUNT_ACTIVATION_RESENT = "account.activation_resent", _("activation link sent again")
         HABILITATION_GRANTED = "habilitation.granted", _("habilitation granted")
         HABILITATION_EXTENDED = "habilitation.extended", _("habilitation extended")
         HABILITATION_MODIFIED = "habilitation.modified", _("habilitation modified")
