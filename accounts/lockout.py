@@ -139,12 +139,17 @@ def signin_fail(*, user: User | None, request: HttpRequest | None) -> bool:
 
 
 def signin_succeed(*, user: User, request: HttpRequest | None) -> None:
-    """Record a successful sign-in and reset the consecutive failures counter."""
+    """Record a successful sign-in and reset the consecutive failures counter.
+
+    The person is the actor of their sign-in. A failed one has none: whoever typed the
+    password is not known, only the account they typed it for (``target_user``).
+    """
     with transaction.atomic():
         User.objects.filter(pk=user.pk, failed_login_count__gt=0).update(failed_login_count=0)
         user.failed_login_count = 0
         trail.record(
             action=AuditEvent.Action.SIGNIN_SUCCEEDED,
+            actor=user,
             target_user=user,
             after={"account_exists": True},
             request=request,

@@ -1,23 +1,24 @@
 """Journal: the audit trail of the structures a référent administers, on screen and as CSV.
 
 A référent sees the events of the establishments they administer as a whole and of the units
-they administer; a platform administrator sees every event. Anybody else gets 404.
+they administer; a platform administrator sees every event. Anybody else gets 404. Sign-ins are
+no change: they are kept out of the list unless asked for (the "Sign-ins" action). How each
+event reads is ``administration.journal``'s business.
 """
 
 from __future__ import annotations
 
 import datetime
+import itertools
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from typing import Any, cast
 
 from django import forms
 from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import FieldDoesNotExist
 from django.core.paginator import Paginator
-from django.db import models
-from django.db.models import Field, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.http import HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -26,8 +27,16 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.access import SignedInRequest, referent_scope
-from accounts.models import Habilitation, User, start_of_day_after
+from accounts.models import start_of_day_after
 from accounts.scope import Scope
+from administration.journal import (
+    SIGNIN_ACTIONS,
+    Change,
+    actor_name,
+    actor_of,
+    describe,
+    structure_name,
+)
 from audit.models import AuditEvent
 from core.csv import csv_response
 from core.forms import DateField, check_period
@@ -37,20 +46,20 @@ from structures.models import Establishment, Unit
 EXPORT_CHUNK_SIZE = 2000
 FILTER_PARAMS = ("action", "person", "date_from", "date_to", "structure")
 
-# Which model's field names the before/after keys of an action are.
-_MODEL_OF_ACTION: dict[str, type[models.Model]] = {
-    "account": User,
-    "habilitation": Habilitation,
-    "establishment": Establishment,
-    "unit": Unit,
-}
+# The action filter's choice for the sign-ins, kept apart from the administrative changes.
+SIGNINS = "signin"
 
 
 class JournalFilterForm(forms.Form):
     action = forms.ChoiceField(
         label=gettext_lazy("Action"),
         required=False,
-        choices=[("", gettext_lazy("All actions")), *AuditEvent.Action.choices],
+        choices=[
+            ("", gettext_lazy("All changes")),
+            (SIGNINS, gettext_lazy("Sign-ins")),
+            *AuditEvent.Action.choices,
+        ],
+        help_text=gettext_lazy("Sign-ins are listed under “Sign-ins” only."),
     )
     person = forms.CharField(
         label=gettext_lazy("Person concerned"),
@@ -118,8 +127,14 @@ def structure_choices(scope: Scope) -> list | None:
 
 
 def _filtered(events: QuerySet[AuditEvent], data: dict[str, Any]) -> QuerySet[AuditEvent]:
-    if data.get("action"):
-        events = events.filter(action=data["action"])
+    action = data.get("action")
+    if action == SIGNINS:
+        events = events.filter(action__in=SIGNIN_ACTIONS)
+    elif action:
+        events = events.filter(action=action)
+    else:
+        # Signing in is no change: hundreds a day would bury the changes.
+        events = events.exclude(action__in=SIGNIN_ACTIONS)
     for word in (data.get("person") or "").split()[:5]:
         events = events.filter(
             Q(target_user__last_name__icontains=word)
@@ -144,64 +159,18 @@ def _filter_form(request: SignedInRequest, scope: Scope) -> JournalFilterForm:
     return JournalFilterForm(request.GET or None, structures=structure_choices(scope))
 
 
-# --- Presenting one event
-
-
-def _field_label(action: str, key: str) -> str:
-    model = _MODEL_OF_ACTION.get(action.split(".", 1)[0])
-    if model is not None:
-        try:
-            return str(cast(Field, model._meta.get_field(key)).verbose_name)
-        except FieldDoesNotExist:
-            pass
-    return key
-
-
-def _value(value: Any) -> str:
-    if value is None or value == "":
-        return "—"
-    if isinstance(value, bool):
-        return _("yes") if value else _("no")
-    if isinstance(value, dict | list):
-        return json.dumps(value, ensure_ascii=False)
-    return str(value)
-
-
-def event_changes(event: AuditEvent) -> list[dict[str, str | None]]:
-    """The keys of an event that changed: label, before (None: there was none) and after."""
-    before = event.before if isinstance(event.before, dict) else {}
-    after = event.after if isinstance(event.after, dict) else {}
-    keys = [*after, *(key for key in before if key not in after)]
-    changes = []
-    for key in keys:
-        if key in before and key in after and before[key] == after[key]:
-            continue
-        changes.append(
-            {
-                "label": _field_label(event.action, key),
-                "before": _value(before[key]) if key in before else None,
-                "after": _value(after[key]) if key in after else "—",
-            }
-        )
-    return changes
-
-
-def _structure(event: AuditEvent) -> str:
-    establishment = event.establishment.name if event.establishment is not None else ""
-    if event.unit is not None:
-        return f"{event.unit.name} – {establishment}"
-    return establishment
-
-
-def _row(event: AuditEvent) -> dict[str, Any]:
-    return {
-        "event": event,
-        "actor": event.actor.full_name if event.actor else _("System"),
-        "action": event.get_action_display(),
-        "person": event.target_user.full_name if event.target_user else "",
-        "structure": _structure(event),
-        "changes": event_changes(event),
-    }
+def _rows(events: list[AuditEvent]) -> list[dict[str, Any]]:
+    return [
+        {
+            "event": event,
+            "actor": actor_name(event),
+            "action": event.get_action_display(),
+            "person": event.target_user.full_name if event.target_user else "",
+            "structure": structure_name(event),
+            "changes": changes,
+        }
+        for event, changes in describe(events)
+    ]
 
 
 # --- Views
@@ -222,7 +191,7 @@ def events(request: SignedInRequest) -> HttpResponse:
         page = Paginator(_filtered(events_in_scope(scope), data), settings.LIST_PAGE_SIZE).get_page(
             request.GET.get("page")
         )
-        rows = [_row(event) for event in page.object_list]
+        rows = _rows(list(page.object_list))
         links = page_links(page, **params)
         query = _querystring(params)
     return render(
@@ -243,27 +212,41 @@ def _querystring(params: dict[str, str]) -> str:
     return url if url != "?" else ""
 
 
-def _csv_rows(events: Iterable[AuditEvent]) -> Iterator[list[object]]:
-    for event in events:
-        changes = " | ".join(
-            f"{c['label']}: {c['after']}"
-            if c["before"] is None
-            else f"{c['label']}: {c['before']} → {c['after']}"
-            for c in event_changes(event)
-        )
-        yield [
-            event.created_at,
-            event.actor.full_name if event.actor else _("System"),
-            event.actor.email if event.actor else "",
-            event.get_action_display(),
-            event.target_user.full_name if event.target_user else "",
-            event.target_user.email if event.target_user else "",
-            event.establishment.name if event.establishment else "",
-            event.establishment.finess if event.establishment else "",
-            event.unit.name if event.unit else "",
-            changes,
-            event.request_id,
-        ]
+def _csv_rows(events: Iterator[AuditEvent]) -> Iterator[list[object]]:
+    # A chunk at a time, so that the names of a chunk are looked up together.
+    while chunk := list(itertools.islice(events, EXPORT_CHUNK_SIZE)):
+        for event, changes in describe(chunk):
+            actor = actor_of(event)
+            yield [
+                event.created_at,
+                actor_name(event),
+                actor.email if actor else "",
+                event.get_action_display(),
+                event.target_user.full_name if event.target_user else "",
+                event.target_user.email if event.target_user else "",
+                event.establishment.name if event.establishment else "",
+                event.establishment.finess if event.establishment else "",
+                event.unit.name if event.unit else "",
+                _changes_text(changes),
+                # For those who need the trail as written: ids and the raw values.
+                event.pk,
+                event.action,
+                event.actor_id,
+                event.target_user_id,
+                event.establishment_id,
+                event.unit_id,
+                _json(event.before),
+                _json(event.after),
+                event.request_id,
+            ]
+
+
+def _changes_text(changes: list[Change]) -> str:
+    return " | ".join(str(change) for change in changes)
+
+
+def _json(value: Any) -> str:
+    return "" if value is None else json.dumps(value, ensure_ascii=False)
 
 
 _CSV_HEADER = [
@@ -277,6 +260,14 @@ _CSV_HEADER = [
     gettext_lazy("FINESS number"),
     gettext_lazy("Unit"),
     gettext_lazy("Changes"),
+    gettext_lazy("Event ID"),
+    gettext_lazy("Action code"),
+    gettext_lazy("Actor ID"),
+    gettext_lazy("Person ID"),
+    gettext_lazy("Establishment ID"),
+    gettext_lazy("Unit ID"),
+    gettext_lazy("Before (JSON)"),
+    gettext_lazy("After (JSON)"),
     # Ties the event to the request's log line (empty for scheduled commands).
     gettext_lazy("Request ID"),
 ]

@@ -106,6 +106,9 @@ def test_each_attempt_is_audited_without_what_was_typed(client, person):
     assert unknown.ip_address == "10.0.0.2"
     success = AuditEvent.objects.get(action=AuditEvent.Action.SIGNIN_SUCCEEDED)
     assert success.target_user == person
+    # The person signed in; whoever typed the wrong password is not known.
+    assert success.actor == person
+    assert known.actor is None
     assert success.ip_address == "10.0.0.3"
     stored = repr([(e.before, e.after) for e in AuditEvent.objects.all()])
     assert "wrong password" not in stored
