@@ -20,7 +20,7 @@ Keys of one provider's settings:
   ``accepted_acr`` (the ``acr`` values an ID token may carry; default: those asked for). When
   either is set, an ID token whose ``acr`` is missing or not accepted is refused.
 - ``strong``: the provider's sign-in counts as strong authentication: no second factor is
-  asked after it (``oidc.signals.strong_sign_in``).
+  asked after it (``mfa.session.mark_verified``).
 - ``national_id_claims``: the claims, in order, that carry the person's RPPS or ADELI number
   (Pro Santé Connect: ``SubjectNameID``, ``preferred_username``): the first sign-in whose
   number a référent recorded on an account links the identity to it.

@@ -20,7 +20,6 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
@@ -30,12 +29,13 @@ from accounts import lockout
 from accounts.access import SignedInRequest
 from accounts.forms import BLOCKED, SignInForm
 from accounts.selectors import SupportDesk, referents_for_many
+from mfa import policy as mfa_policy
+from mfa import session as mfa_session
 from oidc import claims, client, flows, providers, services
 from oidc.client import Identity, ProviderUnavailable, SignInRejected
 from oidc.models import LinkedIdentity
 from oidc.providers import Provider
 from oidc.selectors import establishments_of
-from oidc.signals import strong_sign_in
 
 logger = logging.getLogger("viareferents.oidc")
 BACKEND = "accounts.backends.AccountBackend"
@@ -140,14 +140,15 @@ def sign_in_start(request: HttpRequest, provider: str) -> HttpResponse:
     return _start(request, chosen, purpose=flows.SIGN_IN, next_url=_next_url(request))
 
 
-def session_may_link(request: HttpRequest) -> bool:
-    """Whether this session is strong enough to link an identity to the account.
-
-    ``OIDC_LINK_SESSION_CHECK`` names a function of the request (the second-factor app's
-    "this session passed the second factor"); without it, being signed in is enough.
-    """
-    check = settings.OIDC_LINK_SESSION_CHECK
-    return True if not check else bool(import_string(check)(request))
+def session_may_link(request: SignedInRequest) -> bool:
+    """Whether this session is strong enough to link an identity to the account: it gave its
+    second factor, or the person holds none (the password is all the account has), or the
+    second factor is off."""
+    return (
+        mfa_policy.is_off()
+        or mfa_session.is_verified(request)
+        or not mfa_policy.has_factor(request.user)
+    )
 
 
 @require_GET
@@ -305,9 +306,10 @@ def _sign_in(
         )
     login(request, user, backend=BACKEND)
     lockout.signin_succeed(user=user, request=request)
-    request.session["oidc_provider"] = provider.key
     if provider.strong:
-        strong_sign_in.send(sender=provider.key, request=request, user=user, provider=provider)
+        # A CPS card or the e-CPS app is the second factor itself (after login(), which
+        # starts an unverified state).
+        mfa_session.mark_verified(request, method=f"oidc:{provider.key}")
     if found.linked_now:
         messages.success(
             request,
