@@ -238,6 +238,19 @@ def mail_request_count(*, kind: str, email: str, request: HttpRequest | None) ->
     return MailRequestOutcome(accepted=True)
 
 
+def password_link_count(*, email: str) -> bool:
+    """Count one password link a référent e-mails to ``email`` (an activation link sent
+    again), against the forgotten-password page's limit per address: a mailbox gets at most
+    PASSWORD_RESET_MAX_PER_ADDRESS such links an hour, whoever asks. False, nothing counted,
+    when it had its share."""
+    address = normalize_email(email)
+    with transaction.atomic():
+        if _count(RESET_ADDRESS, address, _HELP_WINDOW) >= settings.PASSWORD_RESET_MAX_PER_ADDRESS:
+            return False
+        _hit(RESET_ADDRESS, address)
+    return True
+
+
 def referent_contacts_send(*, email: str, request: HttpRequest | None) -> MailRequestOutcome:
     """E-mail an account's own address the référents of each of its active structures.
 

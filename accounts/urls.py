@@ -31,6 +31,8 @@ urlpatterns = [
         ),
         name="password_reset_complete",
     ),
+    # The link sent to a new login address (a référent asked for the change).
+    path("adresse/confirmer/<str:token>/", views.email_confirm, name="email_confirm"),
     path("mon-compte/", views.my_account, name="my_account"),
     path("mon-compte/mot-de-passe/", views.password_change_page, name="password_change"),
     path("mon-compte/synthese/", views.set_digest, name="set_digest"),

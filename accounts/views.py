@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -12,7 +13,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts import lockout, reminders
+from accounts import lockout, people, reminders
 from accounts.access import SignedInRequest
 from accounts.charter import charter_accept
 from accounts.forms import (
@@ -137,6 +138,32 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
                 ),
             )
         return response
+
+
+@login_not_required
+def email_confirm(request: HttpRequest, token: str) -> HttpResponse:
+    """The link a référent's change of login address sends to the new address.
+
+    Open without signing in. Following the link shows a button: the change is a POST, since
+    mail filters open the links of the messages they scan.
+    """
+    try:
+        change = people.email_change_from_token(token)
+    except ValidationError as error:
+        return render(request, "accounts/email_confirm.html", {"error": error.messages[0]})
+    if request.method == "POST":
+        try:
+            user = people.account_email_change_confirm(token=token, request=request)
+        except ValidationError as error:
+            return render(request, "accounts/email_confirm.html", {"error": error.messages[0]})
+        messages.success(
+            request,
+            _("Your login address is now %(email)s.") % {"email": user.email},
+        )
+        if request.user.is_authenticated and request.user.pk == user.pk:
+            return redirect("accounts:my_account")
+        return redirect("accounts:sign_in")
+    return render(request, "accounts/email_confirm.html", {"change": change})
 
 
 def my_account(request: SignedInRequest) -> HttpResponse:

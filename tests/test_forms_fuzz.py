@@ -85,6 +85,13 @@ FORMS = {
     ),
     "blocked_help": ("accounts:blocked_help", None, ["email"]),
     "reminders": ("administration:charter_remind", None, ["people"]),
+    "details": (
+        "administration:person_details",
+        "person",
+        ["last_name", "first_name", "phone", "job_title", "national_id"],
+    ),
+    "email_change": ("administration:person_email", "person", ["email"]),
+    "departure": ("administration:person_depart", "person", ["reason"]),
 }
 
 

@@ -13,7 +13,14 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Habilitation, Profile
+from accounts.models import (
+    Habilitation,
+    Profile,
+    User,
+    normalize_national_id,
+    validate_national_id,
+)
+from accounts.people import DETAIL_FIELDS
 from accounts.scope import Scope
 from accounts.services import default_end_date, max_end_date
 from core.forms import DateField, IdModelChoiceField, PlainSelect, check_period
@@ -222,8 +229,69 @@ class UnblockForm(forms.Form):
     """Nothing to enter: the form only carries the CSRF token."""
 
 
+class PersonDetailsForm(forms.Form):
+    """A person's details as a référent corrects them (the login address has its own form)."""
+
+    last_name = forms.CharField(label=_("Last name"), max_length=150)
+    first_name = forms.CharField(label=_("First name"), max_length=150)
+    phone = forms.CharField(label=_("Phone"), max_length=30, required=False)
+    job_title = forms.CharField(label=_("Job title"), max_length=150, required=False)
+    national_id = forms.CharField(
+        label=_("RPPS or ADELI number"),
+        # Room for the spaces people type in groups of digits; stored without them.
+        max_length=20,
+        required=False,
+        help_text=_(
+            "11 digits (RPPS) or 9 characters (ADELI), for signing in with Pro Santé Connect."
+        ),
+    )
+
+    def __init__(self, *args, person: User, **kwargs) -> None:
+        kwargs.setdefault("initial", {field: getattr(person, field) for field in DETAIL_FIELDS})
+        super().__init__(*args, **kwargs)
+        self.fields["phone"].widget.input_type = "tel"
+        self.fields["national_id"].widget.attrs.update(
+            {"inputmode": "text", "autocomplete": "off", "spellcheck": "false"}
+        )
+
+    def clean_national_id(self) -> str:
+        value = normalize_national_id(self.cleaned_data["national_id"])
+        if value:
+            validate_national_id(value)
+        return value
+
+
+class EmailChangeForm(forms.Form):
+    email = forms.EmailField(
+        label=_("New e-mail address"),
+        max_length=254,
+        help_text=_(
+            "A link to confirm it is sent to this address: the account keeps its current "
+            "address until the person follows it."
+        ),
+    )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["email"].widget.attrs["autocomplete"] = "off"
+
+
+class DepartureForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason for the departure"),
+        max_length=255,
+        help_text=_("For example: left the establishment, end of internship."),
+    )
+
+
+class ActivationResendForm(forms.Form):
+    """Nothing to enter: the form only carries the CSRF token."""
+
+
 class PeopleFilterForm(forms.Form):
-    q = forms.CharField(label=_("Name or e-mail"), max_length=200, required=False)
+    q = forms.CharField(
+        label=_("Name, e-mail or RPPS/ADELI number"), max_length=200, required=False
+    )
     blocked = forms.BooleanField(label=_("Blocked accounts"), required=False)
     ending_soon = forms.BooleanField(label=_("A right ends within 30 days"), required=False)
     charter_missing = forms.BooleanField(label=_("Current charter not accepted"), required=False)

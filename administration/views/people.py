@@ -12,24 +12,40 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.core.validators import validate_email
 from django.db.models import Exists, F, OrderBy, OuterRef, Prefetch, Q, QuerySet
 from django.forms import Form
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_POST
 
+from accounts import people as people_services
 from accounts import services
 from accounts.access import SignedInRequest, referent_scope
-from accounts.models import Charter, CharterAcceptance, Habilitation, User
+from accounts.models import (
+    Charter,
+    CharterAcceptance,
+    Habilitation,
+    User,
+    normalize_email,
+    normalize_national_id,
+    validate_national_id,
+)
 from accounts.scope import Scope
 from administration.forms.people import (
     AccountCreateForm,
+    ActivationResendForm,
+    DepartureForm,
+    EmailChangeForm,
     HabilitationEndForm,
     HabilitationExtendForm,
     HabilitationGrantForm,
     HabilitationModifyForm,
     PeopleFilterForm,
+    PersonDetailsForm,
     UnblockForm,
 )
 from core.paging import CountedPaginator, page_links
@@ -83,8 +99,30 @@ def _rights_in_scope(scope: Scope) -> QuerySet[Habilitation]:
 # --- The list
 
 
+def _exact_match(text: str) -> Q | None:
+    """A whole e-mail address or RPPS/ADELI number typed in the box, as a lookup of its own
+    index: a platform administrator finds one person among a million at once, where the
+    words of an address ("lea martin chu fr") would each match thousands."""
+    text = text.strip()
+    if "@" in text and not any(char.isspace() for char in text):
+        try:
+            validate_email(text)
+        except ValidationError:
+            return None
+        return Q(email=normalize_email(text))
+    national_id = normalize_national_id(text)
+    try:
+        validate_national_id(national_id)
+    except ValidationError:
+        return None
+    return Q(national_id=national_id)
+
+
 def _filter_people(scope: Scope, people: QuerySet[User], filters: dict) -> QuerySet[User]:
-    words = fold(filters.get("q") or "").split()[:10]
+    exact = _exact_match(filters.get("q") or "")
+    words = [] if exact is not None else fold(filters.get("q") or "").split()[:10]
+    if exact is not None:
+        people = people.filter(exact)
     if words:
         # Each word starts a word of the name or the e-mail ("hel lef" finds Hélène Lefèvre),
         # from an index on PostgreSQL: a 50,000-person establishment answers in milliseconds.
@@ -216,6 +254,9 @@ def person(request: SignedInRequest, pk: int) -> HttpResponse:
         charter is not None
         and CharterAcceptance.objects.filter(user=user, charter=charter).exists()
     )
+    authority = services.holds_authority_over(actor=request.user, user=user, scope=scope)
+    is_self = user.pk == request.user.pk
+    platform_account = services.is_platform_account(user)
     return render(
         request,
         "administration/people/person.html",
@@ -224,9 +265,21 @@ def person(request: SignedInRequest, pk: int) -> HttpResponse:
             "habilitations": habilitations,
             "charter": charter,
             "charter_accepted": accepted,
-            "is_self": user.pk == request.user.pk,
-            "authority": services.holds_authority_over(actor=request.user, user=user, scope=scope),
-            "platform_account": services.is_platform_account(user),
+            "is_self": is_self,
+            "authority": authority,
+            "platform_account": platform_account,
+            # Why the details and the address cannot be changed here (None: they can).
+            "change_refusal": people_services.change_refusal(
+                actor=request.user, user=user, scope=scope
+            ),
+            "pending_email": people_services.pending_email_change(user),
+            "departure_offered": not is_self
+            and not platform_account
+            and any(habilitation.is_open for habilitation in habilitations),
+            "activation_offered": not is_self
+            and not platform_account
+            and user.is_active
+            and not user.has_usable_password(),
         },
     )
 
@@ -394,3 +447,136 @@ def person_unblock(request: SignedInRequest, pk: int) -> HttpResponse:
             )
         return redirect("administration:person", pk=user.pk)
     return render(request, "administration/people/unblock.html", {"form": form, "person": user})
+
+
+# --- The person's details and leavers
+
+
+def person_details(request: SignedInRequest, pk: int) -> HttpResponse:
+    """Change a person's name, phone, job title and RPPS/ADELI number."""
+    scope, user = _person_or_404(request, pk)
+    refusal = people_services.change_refusal(actor=request.user, user=user, scope=scope)
+    form = PersonDetailsForm(_data(request) if refusal is None else None, person=user)
+    if request.method == "POST" and refusal is None and form.is_valid():
+        try:
+            changed = people_services.account_details_update(
+                actor=request.user, user=user, request=request, scope=scope, **form.cleaned_data
+            )
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            if changed:
+                messages.success(
+                    request, _("%(name)s’s details are saved.") % {"name": user.full_name}
+                )
+            else:
+                messages.info(request, _("Nothing was changed."))
+            return redirect("administration:person", pk=user.pk)
+    return render(
+        request,
+        "administration/people/person_details.html",
+        {"form": form, "person": user, "refusal": refusal},
+    )
+
+
+def person_email(request: SignedInRequest, pk: int) -> HttpResponse:
+    """Change the login address: a link to the new address, the change when it is followed."""
+    scope, user = _person_or_404(request, pk)
+    refusal = people_services.change_refusal(actor=request.user, user=user, scope=scope)
+    form = EmailChangeForm(_data(request) if refusal is None else None)
+    if request.method == "POST" and refusal is None and form.is_valid():
+        new = form.cleaned_data["email"]
+        try:
+            people_services.account_email_change_request(
+                actor=request.user, user=user, email=new, request=request, scope=scope
+            )
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(
+                request,
+                _(
+                    "A link to confirm the new address was sent to %(email)s. The account keeps "
+                    "its current address until the person follows it."
+                )
+                % {"email": normalize_email(new)},
+            )
+            return redirect("administration:person", pk=user.pk)
+    return render(
+        request,
+        "administration/people/person_email.html",
+        {
+            "form": form,
+            "person": user,
+            "refusal": refusal,
+            "pending_email": people_services.pending_email_change(user),
+        },
+    )
+
+
+def person_depart(request: SignedInRequest, pk: int) -> HttpResponse:
+    """Départ: the rights that will end and what stays, then all of them end with one reason."""
+    scope, user = _person_or_404(request, pk)
+    form = DepartureForm(_data(request))
+    if request.method == "POST" and form.is_valid():
+        try:
+            done = people_services.account_depart(
+                actor=request.user,
+                user=user,
+                reason=form.cleaned_data["reason"],
+                request=request,
+                scope=scope,
+            )
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            if done.deactivates:
+                text = ngettext(
+                    "Departure recorded: %(count)s right ended; %(name)s has no right left, "
+                    "the account is deactivated and signed out.",
+                    "Departure recorded: %(count)s rights ended; %(name)s has no right left, "
+                    "the account is deactivated and signed out.",
+                    len(done.ending),
+                )
+            else:
+                text = ngettext(
+                    "Departure recorded: %(count)s right ended.",
+                    "Departure recorded: %(count)s rights ended.",
+                    len(done.ending),
+                )
+            messages.success(request, text % {"count": len(done.ending), "name": user.full_name})
+            return redirect("administration:person", pk=user.pk)
+    return render(
+        request,
+        "administration/people/person_depart.html",
+        {
+            "form": form,
+            "person": user,
+            "is_self": user.pk == request.user.pk,
+            "platform_account": services.is_platform_account(user),
+            "departure": people_services.departure_preview(
+                actor=request.user, user=user, scope=scope
+            ),
+        },
+    )
+
+
+@require_POST
+def person_activation_resend(request: SignedInRequest, pk: int) -> HttpResponse:
+    """Send the link to choose a password again, to an account never activated."""
+    scope, user = _person_or_404(request, pk)
+    form = ActivationResendForm(request.POST)
+    if form.is_valid():
+        try:
+            people_services.account_activation_resend(
+                actor=request.user, user=user, request=request, scope=scope
+            )
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(
+                request,
+                _("The link to choose a password was sent again to %(email)s.")
+                % {"email": user.email},
+            )
+    return redirect("administration:person", pk=user.pk)
