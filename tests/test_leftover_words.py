@@ -99,7 +99,7 @@ def _pages(world: dict) -> list[tuple[str, str]]:
         ("establishment_referent", reverse("accounts:my_account")),
     ]
     for name, (_key, allowed, method) in sorted(MATRIX.items()):
-        if method != "GET" or name.endswith(("export", "_csv")):
+        if method != "GET" or name.endswith(("export", "_csv", "_xlsx")):
             continue
         role = next(r for r in PREFERRED if r in allowed)
         pages.append((role, url_for(name, world)))
