@@ -25,7 +25,8 @@ _ATTRIBUTE = "_after_response"
 
 
 def after_response(request: HttpRequest | None, work: Callable[[], None]) -> None:
-    """Run ``work`` once the response to ``request`` is sent (at once without a request)."""
+    """Run ``work`` once the response to ``request`` is sent (at once without a request, or
+    when it is sent already: an ``on_commit`` callback a test runs after the response)."""
     if request is None or not hasattr(request, _ATTRIBUTE):
         work()
         return
@@ -42,16 +43,17 @@ class AfterResponseMiddleware:
         deferred: list[tuple[str | None, Callable[[], None]]] = []
         setattr(request, _ATTRIBUTE, deferred)
         response = self.get_response(request)
-        if deferred:
-            # Django calls a response's closers from close(), which the WSGI server calls
-            # after sending it (the mechanism FileResponse uses to close its file).
-            response._resource_closers.append(  # type: ignore[attr-defined]
-                lambda: _run(deferred)
-            )
+        # Django calls a response's closers from close(), which the WSGI server calls after
+        # sending it (the mechanism FileResponse uses to close its file).
+        response._resource_closers.append(  # type: ignore[attr-defined]
+            lambda: _run(request, deferred)
+        )
         return response
 
 
-def _run(deferred: list[tuple[str | None, Callable[[], None]]]) -> None:
+def _run(request: HttpRequest, deferred: list[tuple[str | None, Callable[[], None]]]) -> None:
+    # Work deferred from now on runs at once: the response is gone.
+    request.__dict__.pop(_ATTRIBUTE, None)
     for language, work in deferred:
         try:
             with translation.override(language):

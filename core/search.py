@@ -8,8 +8,17 @@ of the column: "hop st j" finds "hopital saint jean".
 from __future__ import annotations
 
 from django.db import connection
-from django.db.models import BooleanField, Q, QuerySet
-from django.db.models.expressions import RawSQL
+from django.db.models import BooleanField, F, Func, Q, QuerySet, Value
+
+
+class _PrefixMatch(Func):
+    """``to_tsvector('simple', <column>) @@ to_tsquery('simple', <query>)``: an expression
+    rather than raw SQL, so that the column is named by the alias the query gives its table
+    (a search used as a subquery: the bulk actions' "all the people this search finds")."""
+
+    template = "to_tsvector('simple'::regconfig, %(expressions)s)"
+    arg_joiner = ") @@ to_tsquery('simple'::regconfig, "
+    output_field = BooleanField()
 
 
 def matching_every_word(queryset: QuerySet, field: str, words: list[str]) -> QuerySet:
@@ -21,17 +30,9 @@ def matching_every_word(queryset: QuerySet, field: str, words: list[str]) -> Que
     the text or after a space.
     """
     if connection.vendor == "postgresql":
-        meta, quote = queryset.model._meta, connection.ops.quote_name
-        qualified = f"{quote(meta.db_table)}.{quote(meta.get_field(field).column)}"
-        # The text holds only the model's own quoted names; the words are a parameter.
-        return queryset.filter(
-            RawSQL(  # noqa: S611
-                f"to_tsvector('simple'::regconfig, {qualified})"
-                " @@ to_tsquery('simple'::regconfig, %s)",
-                [" & ".join(f"{word}:*" for word in words)],
-                output_field=BooleanField(),
-            )
-        )
+        # The words are a parameter.
+        query = " & ".join(f"{word}:*" for word in words)
+        return queryset.filter(_PrefixMatch(F(field), Value(query)))
     for word in words:
         queryset = queryset.filter(
             Q(**{f"{field}__startswith": word}) | Q(**{f"{field}__contains": f" {word}"})
