@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import re
+from collections.abc import Iterable
 
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
@@ -64,6 +65,10 @@ class UserManager(BaseUserManager["User"]):
         fields.setdefault("is_staff", True)
         fields.setdefault("is_superuser", True)
         return self.create_user(email, password, **fields)
+
+    def end_sessions_of(self, pks: Iterable[int]) -> int:
+        """``User.end_sessions`` for many people at once, in one UPDATE (a bulk end)."""
+        return self.filter(pk__in=list(pks)).update(session_version=F("session_version") + 1)
 
 
 class User(AbstractBaseUser, PermissionsMixin):
@@ -192,7 +197,7 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def end_sessions(self) -> None:
         """Sign this person out of every open session, whatever the session backend."""
-        User.objects.filter(pk=self.pk).update(session_version=F("session_version") + 1)
+        User.objects.end_sessions_of([self.pk])
         self.refresh_from_db(fields=["session_version"])
 
     @property
