@@ -92,6 +92,16 @@ FORMS = {
     ),
     "email_change": ("administration:person_email", "person", ["email"]),
     "departure": ("administration:person_depart", "person", ["reason"]),
+    "bulk_extend": (
+        "administration:bulk_extend",
+        None,
+        ["people", "rights", "all", "q", "ending_soon", "end_date", "expected"],
+    ),
+    "bulk_end": (
+        "administration:bulk_end",
+        None,
+        ["people", "rights", "all", "q", "dormant", "reason", "expected"],
+    ),
 }
 
 
