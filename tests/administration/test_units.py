@@ -244,7 +244,9 @@ def test_a_unit_with_many_rights_lists_the_first_ones_and_counts_them_all(
         make.habilitation(make.user(last_name=name), cardiology)
     page = as_referent.get(edit_url(cardiology)).content.decode()
     assert "3 habilitations actives ou à venir" in page
-    assert "ALPHA" in page and "BRAVO" in page and "CHARLIE" not in page
+    assert "ALPHA" in page
+    assert "BRAVO" in page
+    assert "CHARLIE" not in page
     assert "Les 2 premières sur 3 sont listées." in page
 
 
