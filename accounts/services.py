@@ -14,12 +14,14 @@ passes a scope that administers those establishments, e.g.
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterable
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import F
 from django.http import Http404, HttpRequest
 from django.urls import reverse
 from django.utils import timezone
@@ -158,19 +160,45 @@ def holds_authority_over(*, actor: User, user: User, scope: Scope | None = None)
     sign-in since a right in that scope was granted. Platform administrators' accounts are
     never touched by référents.
     """
+    return user.pk in users_under_authority(actor=actor, users=[user], scope=scope)
+
+
+def users_under_authority(
+    *, actor: User, users: Iterable[User], scope: Scope | None = None
+) -> set[int]:
+    """``holds_authority_over`` for many people at once (a bulk end, ``accounts.bulk``): the
+    ids of those ``actor`` may act on. Each ground is asked only for the people the previous
+    ones left, so three queries at most (one, when the first ground covers everybody), however
+    many people; ``users`` must be few enough for an ``IN`` list (``accounts.bulk`` chunks)."""
     scope = _scope_of(actor, scope)
-    if is_platform_account(user):
-        return scope.is_platform_admin
+    users = list(users)
     if scope.is_platform_admin:
-        return True
-    rights = scope.habilitations().filter(user=user)
-    if rights.exclude(granted_by=actor).exists():
-        return True
-    if AuditEvent.objects.filter(
-        target_user=user, action=AuditEvent.Action.ACCOUNT_CREATED, actor=actor
-    ).exists():
-        return True
-    return user.last_login is not None and rights.filter(created_at__lt=user.last_login).exists()
+        return {user.pk for user in users}
+    pending = {user.pk for user in users if not is_platform_account(user)}
+    found: set[int] = set()
+    rights = scope.habilitations()
+    # A right in the scope that somebody else granted; the account created by the actor; a
+    # sign-in since a right in the scope was granted.
+    grounds = [
+        lambda pks: (
+            rights.filter(user_id__in=pks)
+            .exclude(granted_by=actor)
+            .values_list("user_id", flat=True)
+        ),
+        lambda pks: AuditEvent.objects.filter(
+            target_user_id__in=pks, action=AuditEvent.Action.ACCOUNT_CREATED, actor=actor
+        ).values_list("target_user_id", flat=True),
+        lambda pks: rights.filter(
+            user_id__in=pks, user__last_login__isnull=False, created_at__lt=F("user__last_login")
+        ).values_list("user_id", flat=True),
+    ]
+    for ground in grounds:
+        if not pending:
+            break
+        granted = set(ground(pending).order_by()) & pending
+        found |= granted
+        pending -= granted
+    return found
 
 
 def _check_dates(start_date: datetime.date, end_date: datetime.date) -> None:
@@ -209,16 +237,131 @@ def _check_no_duplicate(
         duplicates = duplicates.exclude(pk=exclude_pk)
     existing = duplicates.order_by("start_date").first()
     if existing is not None:
+        raise duplicate_error(existing)
+
+
+def duplicate_error(existing: Habilitation) -> ValidationError:
+    """The refusal of a right overlapping ``existing`` (same person, profile and structure)."""
+    return ValidationError(
+        _(
+            "This person already holds this profile on this structure from %(start)s to "
+            "%(end)s: extend or modify that right instead."
+        ),
+        params={
+            "start": date_format(existing.start_date, "SHORT_DATE_FORMAT"),
+            "end": date_format(existing.end_date, "SHORT_DATE_FORMAT"),
+        },
+    )
+
+
+def overlapping_right(
+    open_rights: Iterable[Habilitation],
+    *,
+    profile: Profile,
+    establishment: Establishment,
+    unit: Unit | None,
+    start_date: datetime.date,
+    end_date: datetime.date,
+) -> Habilitation | None:
+    """``_check_no_duplicate``'s rule over a person's open rights already loaded (the staff
+    file's preview loads those of every person of the file at once): the first one with the
+    same profile on the same structure overlapping the period, or None."""
+    unit_id = unit.pk if unit is not None else None
+    overlapping = [
+        right
+        for right in open_rights
+        if right.profile_id == profile.pk
+        and right.establishment_id == establishment.pk
+        and right.unit_id == unit_id
+        and right.start_date <= end_date
+        and right.end_date >= start_date
+    ]
+    return min(overlapping, key=lambda right: right.start_date, default=None)
+
+
+def check_grant(
+    *,
+    actor: User,
+    scope: Scope,
+    user: User | None,
+    profile: Profile,
+    establishment: Establishment,
+    unit: Unit | None,
+    start_date: datetime.date,
+    end_date: datetime.date,
+) -> None:
+    """The checks of ``habilitation_grant`` that need neither a lock nor a query: scope
+    (``NotAllowed``), own rights and platform accounts, the profile's capabilities, the dates,
+    an open structure. ``user`` is None for an account yet to be created. The staff file's
+    preview classifies its rows with it; the service runs it again, then the locked checks."""
+    if not scope.administers(establishment.pk, unit.pk if unit else None):
+        raise NotAllowed
+    if user is not None:
+        _refuse_own(actor, user)
+        _refuse_platform_account(scope, user)
+    _check_may_grant(scope, profile, establishment, unit)
+    _check_dates(start_date, end_date)
+    _check_structure(establishment, unit)
+
+
+def check_extend(
+    *, actor: User, scope: Scope, habilitation: Habilitation, end_date: datetime.date
+) -> None:
+    """The rules of ``habilitation_extend`` on a right loaded (and locked) with its profile,
+    structure and person: scope (``NotAllowed``), own rights, an open right, the profile's
+    capabilities, a later end within the limit. No query: the bulk extension
+    (``accounts.bulk``) runs them on each of thousands of rights."""
+    if not scope.administers_habilitation(habilitation):
+        raise NotAllowed
+    _refuse_own(actor, habilitation.user)
+    if not habilitation.is_open:
         raise ValidationError(
-            _(
-                "This person already holds this profile on this structure from %(start)s to "
-                "%(end)s: extend or modify that right instead."
-            ),
-            params={
-                "start": date_format(existing.start_date, "SHORT_DATE_FORMAT"),
-                "end": date_format(existing.end_date, "SHORT_DATE_FORMAT"),
-            },
+            _("An ended or expired right cannot be extended: grant a new one instead.")
         )
+    # Extending a right hands out its capabilities for longer.
+    _check_may_grant(scope, habilitation.profile, habilitation.establishment, habilitation.unit)
+    if end_date <= habilitation.end_date:
+        raise ValidationError(
+            {"end_date": _("The new end date must be after the current end date.")}
+        )
+    _check_extension_limit(habilitation, end_date)
+
+
+def check_end(*, scope: Scope, habilitation: Habilitation, reason: str) -> None:
+    """The rules of ``habilitation_end`` on a right loaded (and locked), ``reason`` already
+    folded: scope (``NotAllowed``), a reason, an open right. No query (``accounts.bulk``)."""
+    if not scope.administers_habilitation(habilitation):
+        raise NotAllowed
+    if not reason:
+        raise ValidationError({"reason": _("Give the reason for ending this right.")})
+    if not habilitation.is_open:
+        raise ValidationError(_("This right has already ended or expired."))
+
+
+def extension_change(
+    pk: int, old_end: datetime.date, new_end: datetime.date
+) -> dict[str, dict[str, Any]]:
+    """The ``before`` and ``after`` of an extension's audit event."""
+    return {
+        "before": {"end_date": _iso(old_end), "habilitation": pk},
+        "after": {"end_date": _iso(new_end), "habilitation": pk},
+    }
+
+
+def end_change(before: dict[str, Any], habilitation: Habilitation) -> dict[str, dict[str, Any]]:
+    """The ``before`` and ``after`` of an end's audit event: ``before`` is the right's
+    ``habilitation_snapshot`` taken before the end, ``habilitation`` the right ended."""
+    return {
+        "before": {key: before[key] for key in ("habilitation", "ended_at", "end_reason")},
+        "after": {
+            "habilitation": habilitation.pk,
+            "ended_at": _iso(habilitation.ended_at),
+            "end_reason": habilitation.end_reason,
+            "profile": before["profile"],
+            "establishment": before["establishment"],
+            "unit": before["unit"],
+        },
+    }
 
 
 def _lock_user(user: User) -> User:
@@ -321,14 +464,18 @@ def habilitation_grant(
     (the activation link when they have no password yet).
     """
     scope = _scope_of(actor, scope)
-    if not scope.administers(establishment.pk, unit.pk if unit else None):
-        raise NotAllowed
-    _refuse_own(actor, user)
-    _refuse_platform_account(scope, user)
-    _check_may_grant(scope, profile, establishment, unit)
     start_date = start_date or timezone.localdate()
     end_date = end_date or default_end_date(start_date)
-    _check_dates(start_date, end_date)
+    check_grant(
+        actor=actor,
+        scope=scope,
+        user=user,
+        profile=profile,
+        establishment=establishment,
+        unit=unit,
+        start_date=start_date,
+        end_date=end_date,
+    )
     with transaction.atomic():
         if unit is not None:
             # Locked, so that a deactivation running at the same time waits for this grant
@@ -336,6 +483,8 @@ def habilitation_grant(
             unit = Unit.objects.select_for_update().get(pk=unit.pk)
         _check_structure(establishment, unit)
         user = _lock_user(user)
+        if not user.is_active:
+            _reactivate(actor, user, request)
         _check_no_duplicate(
             user=user,
             profile=profile,
@@ -451,21 +600,7 @@ def habilitation_extend(
     scope = _scope_of(actor, scope)
     with transaction.atomic():
         habilitation = _lock_habilitation(habilitation)
-        if not scope.administers_habilitation(habilitation):
-            raise NotAllowed
-        _refuse_own(actor, habilitation.user)
-        if not habilitation.is_open:
-            raise ValidationError(
-                _("An ended or expired right cannot be extended: grant a new one instead.")
-            )
-        # Extending a right hands out its capabilities for longer.
-        _check_may_grant(scope, habilitation.profile, habilitation.establishment, habilitation.unit)
-        if end_date <= habilitation.end_date:
-            raise ValidationError(
-                {"end_date": _("The new end date must be after the current end date.")}
-            )
-        _check_extension_limit(habilitation, end_date)
-        before = habilitation_snapshot(habilitation)
+        check_extend(actor=actor, scope=scope, habilitation=habilitation, end_date=end_date)
         previous = {"end_date": habilitation.end_date}
         habilitation.end_date = end_date
         habilitation.save(update_fields=["end_date"])
@@ -475,8 +610,7 @@ def habilitation_extend(
             target_user=habilitation.user,
             establishment=habilitation.establishment,
             unit=habilitation.unit,
-            before={"end_date": before["end_date"], "habilitation": habilitation.pk},
-            after={"end_date": _iso(end_date), "habilitation": habilitation.pk},
+            **extension_change(habilitation.pk, previous["end_date"], end_date),
             request=request,
         )
         _notify_changed("extended", habilitation, actor, request, previous)
@@ -569,23 +703,21 @@ def habilitation_end(
     reason: str,
     request: HttpRequest | None = None,
     scope: Scope | None = None,
+    notify: bool = True,
 ) -> Habilitation:
     """End a right now, with a reason; the row is kept (ended_at, ended_by, end_reason).
 
-    When it was the person's last active right, they are signed out everywhere.
+    When it was the person's last active right, they are signed out everywhere. The person is
+    told by e-mail, unless ``notify`` is False: a caller ending several rights at once (a
+    departure, ``accounts.people.account_depart``) writes one e-mail for all.
     """
     scope = _scope_of(actor, scope)
     reason = " ".join((reason or "").split())
     with transaction.atomic():
         habilitation = _lock_habilitation(habilitation)
-        if not scope.administers_habilitation(habilitation):
-            raise NotAllowed
+        check_end(scope=scope, habilitation=habilitation, reason=reason)
         # Asked before the end: the right being ended may be what gives the authority.
         authority = holds_authority_over(actor=actor, user=habilitation.user, scope=scope)
-        if not reason:
-            raise ValidationError({"reason": _("Give the reason for ending this right.")})
-        if not habilitation.is_open:
-            raise ValidationError(_("This right has already ended or expired."))
         user = _lock_user(habilitation.user)
         before = habilitation_snapshot(habilitation)
         habilitation.ended_at = timezone.now()
@@ -598,24 +730,33 @@ def habilitation_end(
             target_user=user,
             establishment=habilitation.establishment,
             unit=habilitation.unit,
-            before={key: before[key] for key in ("habilitation", "ended_at", "end_reason")},
-            after={
-                "habilitation": habilitation.pk,
-                "ended_at": _iso(habilitation.ended_at),
-                "end_reason": habilitation.end_reason,
-                "profile": before["profile"],
-                "establishment": before["establishment"],
-                "unit": before["unit"],
-            },
+            **end_change(before, habilitation),
             request=request,
         )
         if authority and not Habilitation.objects.active_on().filter(user=user).exists():
             # Their last right: signed out everywhere, and told by whom.
             user.end_sessions()
-            _notify_signed_out(user, habilitation, actor)
-        else:
+            if notify:
+                _notify_signed_out(user, habilitation, actor)
+        elif notify:
             _notify_changed("ended", habilitation, actor, request)
     return habilitation
+
+
+def _reactivate(actor: User, user: User, request: HttpRequest | None) -> None:
+    """A right granted to a deactivated account reopens it: a departure deactivates the
+    accounts left without any right (``accounts.people.account_depart``), and a person who
+    comes back keeps their account, one per person."""
+    user.is_active = True
+    user.save(update_fields=["is_active"])
+    trail.record(
+        action=AuditEvent.Action.ACCOUNT_REACTIVATED,
+        actor=actor,
+        target_user=user,
+        before={"is_active": False},
+        after={"is_active": True},
+        request=request,
+    )
 
 
 def _notify_signed_out(user: User, habilitation: Habilitation, actor: User) -> None:

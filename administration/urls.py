@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from administration.views import charter, establishments, journal, people
+from administration.views import bulk, charter, establishments, imports, journal, people
 
 app_name = "administration"
 
@@ -10,6 +10,18 @@ urlpatterns = [
     # Comptes utilisateurs
     path("comptes/", people.people, name="people"),
     path("comptes/nouveau/", people.person_create, name="person_create"),
+    # Prolonger, Terminer: the rights of the people (or the rights) ticked, in one action
+    path("comptes/prolonger/", bulk.bulk_extend, name="bulk_extend"),
+    path("comptes/terminer/", bulk.bulk_end, name="bulk_end"),
+    path("comptes/export.csv", imports.people_export, name="people_export"),
+    # Importer un fichier: people and their rights from a staff file
+    path("comptes/import/", imports.people_import, name="people_import"),
+    path("comptes/import/apercu/", imports.import_preview, name="import_preview"),
+    path("comptes/import/appliquer/", imports.import_apply, name="import_apply"),
+    path("comptes/import/annuler/", imports.import_cancel, name="import_cancel"),
+    path("comptes/import/rapport.csv", imports.import_report_csv, name="import_report_csv"),
+    path("comptes/import/modele.csv", imports.import_template_csv, name="import_template_csv"),
+    path("comptes/import/modele.xlsx", imports.import_template_xlsx, name="import_template_xlsx"),
     path("comptes/<id:pk>/", people.person, name="person"),
     path(
         "comptes/<id:pk>/habilitations/ajouter/",
@@ -17,6 +29,14 @@ urlpatterns = [
         name="habilitation_grant",
     ),
     path("comptes/<id:pk>/debloquer/", people.person_unblock, name="person_unblock"),
+    path("comptes/<id:pk>/coordonnees/", people.person_details, name="person_details"),
+    path("comptes/<id:pk>/adresse/", people.person_email, name="person_email"),
+    path("comptes/<id:pk>/depart/", people.person_depart, name="person_depart"),
+    path(
+        "comptes/<id:pk>/activation/",
+        people.person_activation_resend,
+        name="person_activation_resend",
+    ),
     path(
         "comptes/habilitations/<id:pk>/prolonger/",
         people.habilitation_extend,

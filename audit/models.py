@@ -60,7 +60,14 @@ class AuditEvent(models.Model):
         REVIEW_DECIDED = "review.decided", _("review decision")
         REVIEW_CLOSED = "review.closed", _("review campaign closed")
         PASSWORD_SET = "account.password_set", _("password chosen")
+        MFA_ENROLLED = "mfa.enrolled", _("second factor added")
+        MFA_REMOVED = "mfa.removed", _("second factor removed")
+        MFA_VERIFIED = "mfa.verified", _("second factor given")
+        MFA_RECOVERY_CODES = "mfa.recovery_codes", _("recovery codes generated")
+        MFA_RESET = "mfa.reset", _("second factor reset")
         ADMIN_CHANGED = "admin.changed", _("change in the administration site")
+        IDENTITY_LINKED = "identity.linked", _("identity provider linked")
+        IDENTITY_UNLINKED = "identity.unlinked", _("identity provider unlinked")
 
     created_at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
     actor = models.ForeignKey(

@@ -31,6 +31,7 @@ from django.utils import timezone
 from accounts.models import Charter, CharterAcceptance, Habilitation, Profile, User
 from audit.models import AuditEvent
 from audit.trail import record
+from mfa.models import Factor
 from structures.categories import CATEGORIES, GRAND_AGE, HANDICAP, SANITAIRE
 from structures.finess import fold, with_check_digit
 from structures.models import Departement, Establishment, LegalEntity, Region, Unit
@@ -1229,3 +1230,31 @@ def _ensure_charter(
     ]
     CharterAcceptance.objects.bulk_create(new_acceptances)
     created["charter_acceptances"] += len(new_acceptances)
+
+
+# --- The demo accounts' second factor
+
+# Published on purpose, like the password: every demo account has an authenticator app with
+# this secret (``manage.py demo_code EMAIL`` prints its current code).
+DEMO_TOTP_SECRET = "VIAREFERENTSDEMOSECONDFACTORTOTP"  # noqa: S105
+DEMO_FACTOR_NAME = "Application de démonstration"
+
+
+def demo_second_factors() -> int:
+    """Give each demo account its authenticator app (``DEMO_TOTP_SECRET``) unless it has one
+    by that name; the number added."""
+    added = 0
+    for person in User.objects.filter(email__in=KEY_ACCOUNTS):
+        _factor, created = Factor.objects.get_or_create(
+            user=person,
+            name=DEMO_FACTOR_NAME,
+            defaults={"kind": Factor.Kind.TOTP, "totp_secret": DEMO_TOTP_SECRET},
+        )
+        if created:
+            added += 1
+            record(
+                action=AuditEvent.Action.MFA_ENROLLED,
+                target_user=person,
+                after={"factor": DEMO_FACTOR_NAME, "kind": "totp", "demo": True},
+            )
+    return added

@@ -15,15 +15,23 @@ from django import forms
 from django.apps import apps
 from django.contrib import admin
 from django.contrib.auth.tokens import default_token_generator
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
+from accounts import people
 from accounts.models import Charter, CharterAcceptance, Habilitation, User
+from accounts.scope import Scope
 from administration import services as structure_services
+from administration.imports.batches import batch_prepare
+from administration.imports.files import read_table
 from audit.admin import AuditedAdmin
 from audit.models import AuditEvent
+from mfa import totp
+from mfa.models import Factor
+from oidc.models import LinkedIdentity
 from reviews import services as review_services
 
 BOOKKEEPING = {
@@ -32,8 +40,12 @@ BOOKKEEPING = {
     "accounts.remindersent",
     "audit.auditevent",
     "admin.logentry",
+    # A staff file between its preview and its apply: working data, not a change (applying
+    # it is, through the audited services).
+    "administration.importbatch",
 }
 PASSWORD = "a-long-enough-password-2026"
+TOTP_SECRET = "JBSWY3DPEHPK3PXP"
 
 
 def snapshot() -> dict[str, set]:
@@ -74,6 +86,7 @@ def world(
         "decision": decision,
         "referent": establishment_referent,
         "director": director,
+        "identity": LinkedIdentity.objects.create(user=agent, provider="psc", subject="sub-1"),
     }
 
 
@@ -84,6 +97,39 @@ def _today(days: int = 0) -> str:
 def _reset_args(w):
     user = w["agent"]
     return [urlsafe_base64_encode(force_bytes(user.pk)), default_token_generator.make_token(user)]
+
+
+def _email_change_args(w):
+    token = people.account_email_change_request(
+        actor=w["referent"], user=w["agent"], email="confirmee@example.test"
+    )
+    return [token]
+
+
+def _factor_of(user) -> Factor:
+    return Factor.objects.create(user=user, kind="totp", name="App", totp_secret=TOTP_SECRET)
+
+
+def _agent_factor(w) -> list:
+    _factor_of(w["agent"])
+    return []
+
+
+def _staff_file(w):
+    text = (
+        "nom;prénom;e-mail;profil;FINESS;unité\n"
+        f"Neuf;Compte;neuf@example.test;Infirmier(e);{w['hospital'].finess};Cardiologie\n"
+    )
+    return SimpleUploadedFile("equipe.csv", text.encode("utf-8-sig"))
+
+
+def _staff_file_read(w):
+    """The référent's staff file read and waiting (for the apply and the cancel)."""
+    table = read_table(_staff_file(w).read(), "equipe.csv", max_bytes=10**6, max_rows=10)
+    batch_prepare(
+        actor=w["referent"], scope=Scope.for_user(w["referent"]), table=table, filename="f"
+    )
+    return {}
 
 
 # URL name -> (who posts, URL arguments, data, whether the POST changes something).
@@ -147,6 +193,56 @@ POSTS = {
         True,
     ),
     "administration:person_unblock": ("referent", lambda w: [w["nurse"].pk], lambda w: {}, True),
+    # Reading a staff file keeps it for its preview (bookkeeping); applying it changes.
+    "administration:people_import": ("referent", None, lambda w: {"file": _staff_file(w)}, False),
+    "administration:import_apply": ("referent", None, _staff_file_read, True),
+    "administration:import_cancel": ("referent", None, _staff_file_read, False),
+    "administration:person_details": (
+        "referent",
+        lambda w: [w["agent"].pk],
+        lambda w: {
+            "last_name": "Martin",
+            "first_name": "Léa",
+            "phone": "05 61 00 00 00",
+            "national_id": "10001234567",
+        },
+        True,
+    ),
+    # The address changes when the link is followed (accounts:email_confirm): asking only
+    # writes its audit event.
+    "administration:person_email": (
+        "referent",
+        lambda w: [w["agent"].pk],
+        lambda w: {"email": "nouvelle@example.test"},
+        False,
+    ),
+    "administration:person_depart": (
+        "referent",
+        lambda w: [w["agent"].pk],
+        lambda w: {"reason": "départ"},
+        True,
+    ),
+    # Sending a link changes no table (the rate-limit counter is bookkeeping).
+    "administration:person_activation_resend": (
+        "referent",
+        lambda w: [w["nurse"].pk],
+        lambda w: {},
+        False,
+    ),
+    "accounts:email_confirm": (None, _email_change_args, lambda w: {}, True),
+    # Prolonger / Terminer in bulk: the open rights of the people ticked.
+    "administration:bulk_extend": (
+        "referent",
+        None,
+        lambda w: {"people": [w["agent"].pk, w["nurse"].pk], "end_date": _today(400)},
+        True,
+    ),
+    "administration:bulk_end": (
+        "referent",
+        None,
+        lambda w: {"people": [w["agent"].pk, w["nurse"].pk], "reason": "départ"},
+        True,
+    ),
     "administration:habilitation_extend": (
         "referent",
         lambda w: [w["agent_right"].pk],
@@ -233,10 +329,31 @@ POSTS = {
         True,
     ),
     "set_language": ("agent", None, lambda w: {"language": "en", "next": "/"}, False),
+    # The second factor: a right code (the factor made before the snapshot).
+    "mfa:verify": ("agent", _agent_factor, lambda w: {"code": totp.code_at(TOTP_SECRET)}, True),
+    # Without a ceremony started by a GET (the secret, the challenge in the session), or the
+    # factor given just before: nothing changes; their changes are audited (tests/mfa).
+    "mfa:enrol_totp": ("agent", None, lambda w: {"name": "App", "code": "123456"}, False),
+    "mfa:enrol_passkey": ("agent", None, lambda w: {"name": "Clé", "credential": "{}"}, False),
+    "mfa:confirm_password": ("agent", None, lambda w: {"password": PASSWORD}, False),
+    "mfa:recovery_codes": ("agent", _agent_factor, lambda w: {}, False),
+    "mfa:factor_remove": ("agent", lambda w: [_factor_of(w["agent"]).pk], lambda w: {}, False),
+    "mfa:person_reset": (
+        "referent",
+        lambda w: [_factor_of(w["nurse"]).user_id],
+        lambda w: {},
+        True,
+    ),
+    "oidc:unlink": ("agent", lambda w: [w["identity"].pk], lambda w: {}, True),
 }
 # Pages that only read (their POST, when any, is refused or does what a GET does).
 READ_ONLY = {
     "home",
+    "mfa:enrol",
+    # Off to the provider (GET only; its callback's links are audited: tests/oidc).
+    "oidc:sign_in",
+    "oidc:link",
+    "oidc:callback",
     "healthz",
     "readyz",
     "accounts:password_reset_done",
@@ -249,6 +366,11 @@ READ_ONLY = {
     "referents:establishment",
     "referents:unit",
     "administration:people",
+    "administration:people_export",
+    "administration:import_preview",
+    "administration:import_report_csv",
+    "administration:import_template_csv",
+    "administration:import_template_xlsx",
     "administration:person",
     "administration:establishments",
     "administration:journal",

@@ -8,6 +8,7 @@ nothing forbidden ever answers 200. A URL added to the area without a row here f
 from __future__ import annotations
 
 import pytest
+from django.core import mail
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
@@ -17,6 +18,8 @@ from reviews.models import ReviewCampaign
 AREA_NAMESPACES = {"administration", "reviews"}
 # Outside the area, but behind the same gate: the charter every signed-in person accepts.
 ALSO_CHECKED = {"accounts:charter_accept", "accounts:password_change", "accounts:set_digest"}
+# The person page's "reset the second factor", in the second factor's own app.
+ALSO_CHECKED |= {"mfa:person_reset"}
 ROLES = [
     "anonymous",
     "agent",
@@ -48,9 +51,27 @@ EVERY_REVIEWER = DIRECTORS | {"unit_director", "unit_referent_director"}
 MATRIX: dict[str, tuple[str | None, set[str], str]] = {
     "administration:people": (None, EVERY_REFERENT, "GET"),
     "administration:person_create": (None, EVERY_REFERENT, "GET"),
+    # Prolonger / Terminer what is ticked: the selection is read through the scope.
+    "administration:bulk_extend": (None, EVERY_REFERENT, "GET"),
+    "administration:bulk_end": (None, EVERY_REFERENT, "GET"),
+    # The staff file import: each référent their own file (the preview, report, apply and
+    # cancel of a person without one send back to the upload form).
+    "administration:people_import": (None, EVERY_REFERENT, "GET"),
+    "administration:import_preview": (None, EVERY_REFERENT, "GET"),
+    "administration:import_apply": (None, EVERY_REFERENT, "POST"),
+    "administration:import_cancel": (None, EVERY_REFERENT, "POST"),
+    "administration:import_report_csv": (None, EVERY_REFERENT, "GET"),
+    "administration:import_template_csv": (None, EVERY_REFERENT, "GET"),
+    "administration:import_template_xlsx": (None, EVERY_REFERENT, "GET"),
+    "administration:people_export": (None, EVERY_REFERENT, "GET"),
     "administration:person": ("nurse", HOSPITAL_WIDE, "GET"),
     "administration:habilitation_grant": ("nurse", HOSPITAL_WIDE, "GET"),
     "administration:person_unblock": ("nurse", HOSPITAL_WIDE, "GET"),
+    "mfa:person_reset": ("nurse", HOSPITAL_WIDE, "GET"),
+    "administration:person_details": ("nurse", HOSPITAL_WIDE, "GET"),
+    "administration:person_email": ("nurse", HOSPITAL_WIDE, "GET"),
+    "administration:person_depart": ("nurse", HOSPITAL_WIDE, "GET"),
+    "administration:person_activation_resend": ("nurse", HOSPITAL_WIDE, "POST"),
     "administration:habilitation_extend": ("nurse_right", HOSPITAL_WIDE, "GET"),
     "administration:habilitation_modify": ("nurse_right", HOSPITAL_WIDE, "GET"),
     "administration:habilitation_end": ("nurse_right", HOSPITAL_WIDE, "GET"),
@@ -188,6 +209,11 @@ def test_forbidden_posts_change_nothing(client, request, world, role, geriatrics
         ("administration:habilitation_end", {"reason": "départ", "confirm": "1"}),
         ("administration:habilitation_extend", {"end_date": "2099-01-01"}),
         ("administration:person_unblock", {}),
+        ("mfa:person_reset", {}),
+        ("administration:person_details", {"last_name": "X", "first_name": "Y"}),
+        ("administration:person_email", {"email": "volee@example.test"}),
+        ("administration:person_depart", {"reason": "départ"}),
+        ("administration:person_activation_resend", {}),
         ("administration:unit_deactivate", {}),
     ]:
         response = client.post(url_for(name, world), data)
@@ -195,6 +221,10 @@ def test_forbidden_posts_change_nothing(client, request, world, role, geriatrics
     right = Habilitation.objects.get(pk=nurse_right)
     assert right.ended_at is None
     assert right.end_date.year < 2099
-    assert User.objects.get(pk=world["nurse"]).is_blocked
+    nurse = User.objects.get(pk=world["nurse"])
+    assert nurse.is_blocked
+    assert nurse.is_active
+    assert nurse.last_name != "X"
+    assert not mail.outbox
     geriatrics.refresh_from_db()
     assert geriatrics.is_active

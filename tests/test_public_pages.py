@@ -19,6 +19,10 @@ PUBLIC = {
     "accounts:password_reset_done",
     "accounts:password_reset_confirm",
     "accounts:password_reset_complete",
+    "oidc:sign_in",  # "Sign in with Pro Santé Connect": off to the provider
+    "oidc:callback",  # the provider sends the person back here
+    # The link sent to a new login address: followed from the mailbox, signed in or not.
+    "accounts:email_confirm",
 }
 
 

@@ -34,14 +34,18 @@ from django.utils.http import urlsafe_base64_encode
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from accounts import people as people_services
 from accounts.models import Charter, CharterAcceptance, Habilitation, Profile, User
 from audit import trail
 from audit.models import AuditEvent
 from core.converters import IdConverter
+from mfa.models import Factor
+from oidc.models import LinkedIdentity
 from reviews import selectors as review_selectors
 from reviews import services as review_services
 from reviews.models import ReviewCampaign, ReviewDecision
 from structures.models import Sector
+from tests.oidc.provider import Provider as OidcProvider
 
 # More examples for a longer run: FUZZ_EXAMPLES=500 pytest tests/test_urls_fuzz.py
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "60"))
@@ -64,6 +68,11 @@ PERSON_FIELDS = ("last_name", "first_name", "email", "phone", "job_title")
 GRANT_FIELDS = ("profile", "structure", "start_date", "end_date")
 UNIT_FIELDS = ("name", "code", "phone", "email", "version")
 JOURNAL_PARAMS = ("action", "person", "date_from", "date_to", "structure", "page")
+# Prolonger / Terminer: people or rights ticked, or "all" with the accounts list's filter.
+BULK_SELECTION = (
+    *("people", "rights", "all"),
+    *("q", "blocked", "ending_soon", "charter_missing", "dormant"),
+)
 REVIEW_PARAMS = (
     *("etablissement", "statut", "fin", "profil", "unite", "dormant", "bloque", "charte"),
     *("tri", "page", "q"),
@@ -88,6 +97,18 @@ URLS: dict[str, Fuzz] = {
     "accounts:password_change": Fuzz(fields=("old_password", "new_password1", "new_password2")),
     "accounts:set_digest": Fuzz(fields=("receives_digest",)),
     "accounts:charter_accept": Fuzz(params=("next",), fields=("version", "next")),
+    "oidc:sign_in": Fuzz("oidc_provider", params=("next",)),
+    "oidc:callback": Fuzz("oidc_provider", params=("state", "code", "error")),
+    "oidc:link": Fuzz("oidc_provider"),
+    "oidc:unlink": Fuzz("linked_identity", fields=()),
+    "mfa:verify": Fuzz(params=("next",), fields=("code", "credential", "next")),
+    "mfa:enrol": Fuzz(params=("next",)),
+    "mfa:enrol_totp": Fuzz(params=("next",), fields=("name", "code", "next")),
+    "mfa:enrol_passkey": Fuzz(params=("next",), fields=("name", "credential", "next")),
+    "mfa:confirm_password": Fuzz(params=("next",), fields=("password", "next")),
+    "mfa:recovery_codes": Fuzz(params=("next",), fields=("next",)),
+    "mfa:factor_remove": Fuzz("factor", fields=()),
+    "mfa:person_reset": Fuzz("person", fields=()),
     "administration:charter_pending": Fuzz(params=("page",)),
     "administration:charter_remind": Fuzz(fields=("people", "page")),
     "referents:mine": Fuzz(),
@@ -101,9 +122,33 @@ URLS: dict[str, Fuzz] = {
         params=("q", "blocked", "ending_soon", "charter_missing", "dormant", "page")
     ),
     "administration:person_create": Fuzz(fields=(*PERSON_FIELDS, *GRANT_FIELDS)),
+    "administration:bulk_extend": Fuzz(
+        params=BULK_SELECTION, fields=(*BULK_SELECTION, "end_date", "expected")
+    ),
+    "administration:bulk_end": Fuzz(
+        params=BULK_SELECTION, fields=(*BULK_SELECTION, "reason", "expected")
+    ),
+    "administration:people_export": Fuzz(
+        params=("q", "blocked", "ending_soon", "charter_missing", "dormant")
+    ),
+    # The file itself is fuzzed by tests/administration/test_import_fuzz.py.
+    "administration:people_import": Fuzz(fields=("file",)),
+    "administration:import_preview": Fuzz(),
+    "administration:import_apply": Fuzz(fields=()),
+    "administration:import_cancel": Fuzz(fields=()),
+    "administration:import_report_csv": Fuzz(),
+    "administration:import_template_csv": Fuzz(),
+    "administration:import_template_xlsx": Fuzz(),
     "administration:person": Fuzz("person"),
     "administration:habilitation_grant": Fuzz("person", fields=GRANT_FIELDS),
     "administration:person_unblock": Fuzz("person", fields=()),
+    "administration:person_details": Fuzz(
+        "person", fields=("last_name", "first_name", "phone", "job_title", "national_id")
+    ),
+    "administration:person_email": Fuzz("person", fields=("email",)),
+    "administration:person_depart": Fuzz("person", fields=("reason",)),
+    "administration:person_activation_resend": Fuzz("person", fields=()),
+    "accounts:email_confirm": Fuzz("email_change_link", fields=()),
     "administration:habilitation_extend": Fuzz("right", fields=("end_date",)),
     "administration:habilitation_modify": Fuzz(
         "right", fields=("profile", "unit", "start_date", "end_date")
@@ -281,6 +326,9 @@ KINDS = {
     "unite": IDS,
     "unit": IDS,
     "people": IDS,
+    "rights": IDS,
+    "expected": IDS,
+    "all": st.sampled_from(["1", "0", "on", "", "11", "١"]),
     "version": IDS,
     "structure": st.one_of(IDS, IDS.map("e:{}".format), IDS.map("u{}".format)),
 }
@@ -352,6 +400,15 @@ class World:
 
 
 @pytest.fixture
+def local_provider(request):
+    """The local OpenID Connect provider (tests/oidc/provider.py) as Pro Santé Connect."""
+    provider = OidcProvider().start()
+    request.getfixturevalue("settings").OIDC_PROVIDERS = {"psc": provider.settings()}
+    yield provider
+    provider.stop()
+
+
+@pytest.fixture
 def world(
     request,
     make,
@@ -365,6 +422,7 @@ def world(
     other_referent,
     director,
     platform_admin,
+    local_provider,
 ) -> World:
     """``hospital`` with a campaign under way, ``other_hospital`` with a closed one, people in
     and out of every role's scope, a pending charter acceptance and a few audit events."""
@@ -399,9 +457,28 @@ def world(
     rights = list(Habilitation.objects.order_by("pk"))
     decisions = [str(pk) for pk in ReviewDecision.objects.values_list("pk", flat=True)]
     departements = list(dict.fromkeys(e.departement for e in establishments))
+    identities = [
+        LinkedIdentity.objects.create(user=user, provider="psc", subject=f"sub-{user.pk}")
+        for user in (agent, other_referent)
+    ]
     token = default_token_generator.make_token(nurse)
+    email_change = people_services.account_email_change_request(
+        actor=establishment_referent, user=nurse, email="nurse.new@example.test"
+    )
+    # Second factors: an app and a passkey (whose key is no key) for the agent, an app for a
+    # référent.
+    factors = [
+        Factor.objects.create(user=agent, kind="totp", name="App", totp_secret="JBSWY3DPEHPK3PXP"),
+        Factor.objects.create(
+            user=agent, kind="webauthn", name="Clé", credential_id="AAAA", public_key=b"\x00"
+        ),
+        Factor.objects.create(
+            user=establishment_referent, kind="totp", name="App", totp_secret="JBSWY3DPEHPK3PXP"
+        ),
+    ]
     paths = {
         "person": [(str(user.pk),) for user in people],
+        "factor": [(str(factor.pk),) for factor in factors],
         "right": [(str(right.pk),) for right in rights],
         "establishment": [(str(e.pk),) for e in establishments],
         "unit": [(str(unit.pk),) for unit in units],
@@ -416,6 +493,14 @@ def world(
             *(("etablissement", str(e.pk)) for e in establishments),
             ("unite", str(cardiology.pk)),
         ],
+        "email_change_link": [
+            (email_change,),
+            (email_change[:-3] + "abc",),  # a signature that does not match
+            (email_change.split(":")[0],),
+        ],
+        # A configured provider and an unknown one.
+        "oidc_provider": [("psc",), ("unknown",)],
+        "linked_identity": [(str(identity.pk),) for identity in identities],
         "reset_link": [
             (urlsafe_base64_encode(force_bytes(nurse.pk)), token),
             (urlsafe_base64_encode(force_bytes(nurse.pk)), "set-password"),

@@ -44,6 +44,8 @@ INSTALLED_APPS = [
     "audit",
     "structures",
     "accounts",
+    "mfa",
+    "oidc",
     "referents",
     "administration",
     "reviews",
@@ -69,6 +71,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     # After authentication and messages: signs out blocked people, gates the usage charter.
     "accounts.middleware.AccountChecksMiddleware",
+    # Then, until the session gives its second factor, only the sign-in step answers.
+    "mfa.middleware.SecondFactorMiddleware",
     # Then signing in is the default: the few public views say so (``login_not_required``).
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -222,6 +226,37 @@ SUPPORT_URL = env.str(
     "SUPPORT_URL", default="https://e-sante-occitanie.atlassian.net/servicedesk/customer/portal/1"
 )
 
+# Signing in with OpenID Connect providers (oidc/, README "Pro Santé Connect"): none unless
+# configured. OIDC_PROVIDERS is a JSON object of providers by key; the PSC_* variables add
+# Pro Santé Connect as "psc" with its own parameters (scope_all, eidas1, its claims).
+OIDC_PROVIDERS = env.json("OIDC_PROVIDERS", default={})
+if env.str("PSC_CLIENT_ID", default=""):
+    OIDC_PROVIDERS.setdefault(
+        "psc",
+        {
+            "label": "Pro Santé Connect",
+            "discovery_url": env.str("PSC_DISCOVERY_URL"),
+            "client_id": env.str("PSC_CLIENT_ID"),
+            "client_secret": env.str("PSC_CLIENT_SECRET", default=""),
+            "token_auth": env.str("PSC_TOKEN_AUTH", default="client_secret_basic"),
+            "client_cert": env.str("PSC_CLIENT_CERT", default=""),
+            "client_key": env.str("PSC_CLIENT_KEY", default=""),
+            "ca_bundle": env.str("PSC_CA_BUNDLE", default=""),
+            "scope": env.str("PSC_SCOPE", default="openid scope_all"),
+            "acr_values": env.str("PSC_ACR_VALUES", default="eidas1"),
+            # A CPS card or the e-CPS app: no second factor after it.
+            "strong": env.bool("PSC_STRONG", default=True),
+            # The "identifiant national": "8" and the RPPS number, or "0" and the ADELI one.
+            "national_id_claims": ["SubjectNameID", "preferred_username"],
+        },
+    )
+# A sign-in started at a provider must come back within this time; its state is used once.
+OIDC_FLOW_MAX_SECONDS = env.int("OIDC_FLOW_MAX_SECONDS", default=600)
+OIDC_HTTP_TIMEOUT = env.float("OIDC_HTTP_TIMEOUT", default=10.0)
+# Discovery documents and signing keys are cached this long (new keys are fetched at once).
+OIDC_DISCOVERY_CACHE_SECONDS = env.int("OIDC_DISCOVERY_CACHE_SECONDS", default=3600)
+OIDC_CLOCK_SKEW_SECONDS = env.int("OIDC_CLOCK_SKEW_SECONDS", default=60)
+
 # Business rules (docs/domain.md): lengths of habilitations and the sign-in lockout threshold.
 HABILITATION_DEFAULT_DAYS = env.int("HABILITATION_DEFAULT_DAYS", default=365)
 HABILITATION_MAX_EXTENSION_DAYS = env.int("HABILITATION_MAX_EXTENSION_DAYS", default=365)
@@ -232,6 +267,8 @@ LIST_PAGE_SIZE = env.int("LIST_PAGE_SIZE", default=50)
 DORMANT_DAYS = env.int("DORMANT_DAYS", default=90)
 # A right ending within this many days "ends soon" (accounts list, digest, review summary).
 ENDING_SOON_DAYS = env.int("ENDING_SOON_DAYS", default=30)
+# Bulk actions (Comptes utilisateurs: prolonger, terminer): the most rights one action changes.
+BULK_MAX_RIGHTS = env.int("BULK_MAX_RIGHTS", default=10000)
 # "Mes référents" also lists the structures of the person's rights ended this recently, so a
 # person whose rights all ended still finds whom to ask for an extension.
 ENDED_RIGHTS_SHOWN_DAYS = env.int("ENDED_RIGHTS_SHOWN_DAYS", default=365)
@@ -240,6 +277,17 @@ LOCKOUT_THRESHOLD = env.int("LOCKOUT_THRESHOLD", default=5)
 # the window refuse further attempts for a while. High enough for a hospital behind one NAT.
 SIGNIN_IP_MAX_FAILURES = env.int("SIGNIN_IP_MAX_FAILURES", default=50)
 SIGNIN_IP_WINDOW_MINUTES = env.int("SIGNIN_IP_WINDOW_MINUTES", default=15)
+# The second factor (mfa/, README "Second factor"): who must hold one ("everyone",
+# "administrators" -- référents, directors, platform administrators -- or "none": never asked,
+# for development), how long a given factor counts as recent (removing a factor, new recovery
+# codes), the name authenticator apps show, and the WebAuthn relying party (by default the
+# host and origin of the request, which ALLOWED_HOSTS vouches for).
+MFA_REQUIRED = env.str("MFA_REQUIRED", default="none" if DEBUG else "everyone")
+MFA_RECENT_MINUTES = env.int("MFA_RECENT_MINUTES", default=5)
+MFA_TOTP_ISSUER = env.str("MFA_TOTP_ISSUER", default="ViaRéférents")
+MFA_WEBAUTHN_RP_NAME = env.str("MFA_WEBAUTHN_RP_NAME", default="ViaRéférents")
+MFA_WEBAUTHN_RP_ID = env.str("MFA_WEBAUTHN_RP_ID", default="")
+MFA_WEBAUTHN_ORIGIN = env.str("MFA_WEBAUTHN_ORIGIN", default="")
 # "Account blocked?" page: référents' contacts e-mails per address and per client, per hour.
 BLOCKED_HELP_MAX_PER_ADDRESS = env.int("BLOCKED_HELP_MAX_PER_ADDRESS", default=3)
 BLOCKED_HELP_MAX_PER_IP = env.int("BLOCKED_HELP_MAX_PER_IP", default=20)
@@ -247,6 +295,10 @@ BLOCKED_HELP_MAX_PER_IP = env.int("BLOCKED_HELP_MAX_PER_IP", default=20)
 # client address per hour (more get the "too many attempts" page).
 PASSWORD_RESET_MAX_PER_ADDRESS = env.int("PASSWORD_RESET_MAX_PER_ADDRESS", default=3)
 PASSWORD_RESET_MAX_PER_IP = env.int("PASSWORD_RESET_MAX_PER_IP", default=20)
+# Staff files (Comptes utilisateurs > Import a file): the largest file accepted, in bytes, and
+# the most rows (people and rights) one file may hold.
+IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=5 * 1024 * 1024)
+IMPORT_MAX_ROWS = env.int("IMPORT_MAX_ROWS", default=5000)
 
 # Security: the production values; DEBUG relaxes only what local HTTP needs.
 SECURE_CONTENT_TYPE_NOSNIFF = True

@@ -17,6 +17,10 @@ urlpatterns = [
     path("readyz", core_views.readyz, name="readyz"),
     # Signing in, Mon compte, the charter to accept.
     path("", include("accounts.urls")),
+    # Signing in with Pro Santé Connect (or another OpenID Connect provider), linking it.
+    path("", include("oidc.urls")),
+    # The second factor: the sign-in step, my factors, a référent's reset.
+    path("", include("mfa.urls")),
     # Staff looking up their référents.
     path("referents/", include("referents.urls")),
     # The Administration menu: the référents' back office, then the directors' area.

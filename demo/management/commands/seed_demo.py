@@ -55,6 +55,8 @@ class Command(BaseCommand):
             password=password or demo.DEFAULT_PASSWORD, reset_passwords=password is not None
         )
 
+        factors_added = demo.demo_second_factors()
+
         if any(result.created.values()):
             self.stdout.write(self.style.SUCCESS("Demo data loaded."))
         elif result.changed:
@@ -69,11 +71,17 @@ class Command(BaseCommand):
             self.stdout.write(f"  passwords reset: {result.passwords_reset}")
         if result.support_desks_set:
             self.stdout.write("  support desk of Nouvelle-Aquitaine set")
+        if factors_added:
+            self.stdout.write(f"  second factors added: {factors_added}")
 
         self.stdout.write("")
         self.stdout.write("Demo accounts:")
         for email, role in ACCOUNT_ROLES.items():
             self.stdout.write(f"  {email:<22} {role}")
+        self.stdout.write(
+            f"Second factor (asked when MFA_REQUIRED is set): an authenticator app with the "
+            f"secret {demo.DEMO_TOTP_SECRET}; `manage.py demo_code EMAIL` prints its code."
+        )
         if result.password_applied:
             self.stdout.write(f"Password: {result.password}")
         else:
