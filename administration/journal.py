@@ -29,6 +29,8 @@ from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from accounts.models import Habilitation, Profile, User
 from audit.models import AuditEvent
+from mfa.models import Factor
+from oidc.models import LinkedIdentity
 from structures.models import Establishment, Unit
 
 Action = AuditEvent.Action
@@ -67,6 +69,28 @@ _LABELS = {
     "establishments": gettext_lazy("establishments"),
     "legal_entities": gettext_lazy("legal entities"),
     "rejected_records": gettext_lazy("rejected records"),
+    # The second factor's and the identity providers' events.
+    "factor": gettext_lazy("second factor"),
+    "factors": gettext_lazy("second factors"),
+    "kind": gettext_lazy("Type"),
+    "method": gettext_lazy("Second factor"),
+    "unused_codes": gettext_lazy("unused recovery codes"),
+    "recovery_codes_deleted": gettext_lazy("recovery codes deleted"),
+    "enrolment_required": gettext_lazy("enrolment required"),
+    "provider": gettext_lazy("provider"),
+    "subject": gettext_lazy("identifier at the provider"),
+    "how": gettext_lazy("linked"),
+    "refused": gettext_lazy("Reason"),
+}
+
+# Codes some keys hold, and how they read.
+_CODES: dict[str, dict[str, Any]] = {
+    "kind": dict(Factor.Kind.choices),
+    "method": {
+        **dict(Factor.Kind.choices),
+        "recovery": gettext_lazy("recovery code"),
+    },
+    "how": dict(LinkedIdentity.How.choices),
 }
 
 _DECISIONS = {
@@ -75,7 +99,7 @@ _DECISIONS = {
 }
 
 # Ids and markers for the code only: the event's columns, or the raw JSON of the export, say it.
-_INTERNAL_KEYS = frozenset({"campaign", "model", "object", "operation", "label"})
+_INTERNAL_KEYS = frozenset({"campaign", "model", "object", "operation", "label", "demo"})
 
 # The keys naming a person or a structure by id, and the event column that may say the same.
 _REFERENCE_COLUMNS = {
@@ -236,6 +260,12 @@ def _value(event: AuditEvent, key: str, value: Any, names: EventNames) -> str:
             return name
         if key == "decision" and isinstance(value, str) and value in _DECISIONS:
             return str(_DECISIONS[value])
+        if isinstance(value, str) and value in _CODES.get(key, {}):
+            return str(_CODES[key][value])
+        if isinstance(value, str) and key == "method" and value.startswith("oidc:"):
+            return value.removeprefix("oidc:")
+        if key == "factors" and isinstance(value, list):
+            return ", ".join(_factor(item) for item in value) or "—"
     field = _field(event, key)
     if field is not None and field.choices and isinstance(value, str | int):
         return str(dict(field.flatchoices).get(value, value))
@@ -244,6 +274,14 @@ def _value(event: AuditEvent, key: str, value: Any, names: EventNames) -> str:
     if isinstance(value, dict):
         return ", ".join(str(Change(_key_label(k), None, _plain(v))) for k, v in value.items())
     return _plain(value)
+
+
+def _factor(item: Any) -> str:
+    """A second factor of a reset's list: its name and its kind."""
+    if not isinstance(item, dict):
+        return _plain(item)
+    kind = _CODES["kind"].get(item.get("kind"), item.get("kind") or "")
+    return f"{item.get('name', '')} ({kind})" if kind else str(item.get("name", ""))
 
 
 def _plain(value: Any) -> str:

@@ -694,3 +694,38 @@ def test_the_french_csv_reads_in_french(client, establishment_referent, bed_mana
         "Profil\u00a0: Gestionnaire de lits → Infirmier(e) | Unité\u00a0: Cardiologie → Gériatrie"
         in texts
     )
+
+
+def test_second_factor_and_identity_events_read_in_words(client, platform_admin, agent):
+    from mfa.models import Factor
+    from mfa.services import recovery_codes_generate
+    from oidc.models import LinkedIdentity
+
+    factor = Factor.objects.create(
+        user=agent, name="Téléphone pro", kind=Factor.Kind.TOTP, totp_secret="JBSWY3DPEHPK3PXP"
+    )
+    record(
+        action=Action.MFA_ENROLLED, actor=agent, target_user=agent,
+        after={"factor": factor.name, "kind": "totp", "demo": True},
+    )  # fmt: skip
+    recovery_codes_generate(user=agent, request=None)
+    record(
+        action=Action.MFA_RESET, actor=platform_admin, target_user=agent,
+        before={"factors": [{"name": "Téléphone pro", "kind": "totp"}], "unused_codes": 10},
+        after={"factors": [], "unused_codes": 0, "enrolment_required": True},
+    )  # fmt: skip
+    record(
+        action=Action.IDENTITY_LINKED, actor=agent, target_user=agent,
+        after={"provider": "psc", "subject": "f:abc", "how": LinkedIdentity.How.choices[0][0]},
+    )  # fmt: skip
+    client.force_login(platform_admin)
+    lines = lines_of(english(client))
+    assert lines[Action.MFA_ENROLLED] == ["Second factor: Téléphone pro", "Type: Authenticator app"]
+    assert lines[Action.MFA_RESET][0] == ("Second factors: Téléphone pro (Authenticator app) → —")
+    assert "Unused recovery codes: 10 → 0" in lines[Action.MFA_RESET]
+    assert lines[Action.IDENTITY_LINKED][0] == "Provider: psc"
+    assert lines[Action.IDENTITY_LINKED][2] == f"Linked: {LinkedIdentity.How.choices[0][1]}"
+    page = client.get(URL).content.decode()
+    assert "Type\u00a0: Application d’authentification" in page
+    assert "totp" not in page
+    assert "Demo" not in page
