@@ -280,7 +280,8 @@ def _factor(item: Any) -> str:
     """A second factor of a reset's list: its name and its kind."""
     if not isinstance(item, dict):
         return _plain(item)
-    kind = _CODES["kind"].get(item.get("kind"), item.get("kind") or "")
+    code = str(item.get("kind") or "")
+    kind = _CODES["kind"].get(code, code)
     return f"{item.get('name', '')} ({kind})" if kind else str(item.get("name", ""))
 
 
