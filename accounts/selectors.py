@@ -11,11 +11,13 @@ from __future__ import annotations
 import datetime
 import functools
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import connection
-from django.db.models import Exists, OuterRef, Q, Subquery
+from django.db.models import Exists, Model, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from accounts.models import (
@@ -25,7 +27,12 @@ from accounts.models import (
     Habilitation,
     User,
     in_force_sql_params,
+    normalize_email,
+    normalize_national_id,
+    validate_national_id,
 )
+from core.search import matching_every_word
+from structures.finess import fold
 from structures.models import Departement, Establishment, Region, Unit
 
 
@@ -483,3 +490,47 @@ LEFT JOIN (SELECT id FROM accounts_charter WHERE published_at <= %s
            ORDER BY version DESC LIMIT 1) c ON 1 = 1
 WHERE u.id = %s
 """
+
+
+# --- Finding people by name, e-mail or RPPS/ADELI number
+
+SEARCH_MAX_WORDS = 10
+_Row = TypeVar("_Row", bound=Model)
+
+
+def _exact_person(text: str, person: str) -> Q | None:
+    """A whole e-mail address or RPPS/ADELI number typed in the box, as a lookup of its own
+    index: a platform administrator finds one person among a million at once, where the
+    words of an address ("lea martin chu fr") would each match thousands."""
+    text = text.strip()
+    if "@" in text and not any(char.isspace() for char in text):
+        try:
+            validate_email(text)
+        except ValidationError:
+            return None
+        return Q(**{f"{person}email": normalize_email(text)})
+    national_id = normalize_national_id(text)
+    try:
+        validate_national_id(national_id)
+    except ValidationError:
+        return None
+    return Q(**{f"{person}national_id": national_id})
+
+
+def people_matching(queryset: QuerySet[_Row], text: str, *, person: str = "") -> QuerySet[_Row]:
+    """``queryset`` limited to the people ``text`` finds (the accounts list's search, the review
+    table's): a whole e-mail address or RPPS/ADELI number exactly, otherwise each word starting
+    a word of the last name, first name, e-mail or number, whatever the accents and the case
+    ("hel lef" finds Hélène Lefèvre), from an index on PostgreSQL.
+
+    ``person`` is the path from the queryset's rows to the person: "" for people, "user" for
+    rights. Only narrows ``queryset``: the scope it was limited to stays.
+    """
+    prefix = f"{person}__" if person else ""
+    exact = _exact_person(text, prefix)
+    if exact is not None:
+        return queryset.filter(exact)
+    words = fold(text).split()[:SEARCH_MAX_WORDS]
+    if not words:
+        return queryset
+    return matching_every_word(queryset, f"{prefix}search_name", words)

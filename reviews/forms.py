@@ -54,6 +54,8 @@ class ReviewFilterForm(forms.Form):
     the form sees it; its field only lets a director of several establishments switch."""
 
     etablissement = forms.ChoiceField(label=_("Establishment"), required=False)
+    # The accounts list's search (accounts.selectors.people_matching), on the rights' holders.
+    q = forms.CharField(label=_("Name or e-mail"), max_length=200, required=False)
     statut = forms.ChoiceField(label=_("Status"), required=False, choices=STATUS_CHOICES)
     fin = forms.ChoiceField(label=_("Ending within"), required=False, choices=ENDING_CHOICES)
     profil = forms.ModelChoiceField(
@@ -90,6 +92,7 @@ class ReviewFilterForm(forms.Form):
         switch between (None or a single one: no establishment field); ``scope``: the reviewer's,
         which limits the units offered to those they review."""
         super().__init__(*args, **kwargs)
+        self.fields["q"].widget.input_type = "search"
         if establishment_choices is not None and len(establishment_choices) > 1:
             cast(forms.ChoiceField, self.fields["etablissement"]).choices = [
                 ("", _("All my establishments")),

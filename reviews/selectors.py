@@ -35,6 +35,7 @@ from django.utils import timezone
 
 from accounts.models import Charter, CharterAcceptance, Habilitation, ending_condition
 from accounts.scope import Scope
+from accounts.selectors import people_matching
 from structures.models import Unit
 
 logger = logging.getLogger(__name__)
@@ -119,6 +120,9 @@ def review_rows(
 def filter_rows(rows: QuerySet[Any], filters: dict[str, Any]) -> QuerySet[Any]:
     """Apply the cleaned filters of ``ReviewFilterForm`` to ``review_rows``."""
     today = timezone.localdate()
+    if filters.get("q"):
+        # Narrows the rows given, already limited to the reviewer's scope: never widens it.
+        rows = people_matching(rows, filters["q"], person="user")
     if filters.get("statut"):
         rows = rows.filter(review_status=filters["statut"])
     if filters.get("fin"):

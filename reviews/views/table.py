@@ -113,6 +113,7 @@ def _params(selection: Selection, form: ReviewFilterForm) -> dict[str, str]:
     data = form.cleaned_data
     params = {
         "etablissement": str(selection.chosen.pk) if selection.chosen else "",
+        "q": data.get("q") or "",
         "statut": data.get("statut") or "",
         "fin": data.get("fin") or "",
         "profil": str(data["profil"].pk) if data.get("profil") else "",

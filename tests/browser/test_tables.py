@@ -195,3 +195,24 @@ def test_the_review_table_scrolls_in_its_region_when_it_overflows(page: Page, de
     expect(page.locator(".table-scroll__hint")).to_be_hidden()
     assert_every_column_reachable(page, region, "Charte")
 
+
+def test_the_review_table_finds_people_by_name_without_javascript(
+    page_without_js: Page, demo_world
+):
+    page = page_without_js
+    sign_in(page, DIRECTOR_EMAIL)
+    page.goto("/administration/revue/")
+    page.locator("#id_q").fill("ROUQUETTE")
+    page.locator("main form.search-form button[type=submit]").click()
+    page.wait_for_url(re.compile(r"[?&]q=ROUQUETTE"))
+    rows = page.locator("table.stack tbody tr")
+    expect(rows.first).to_be_visible()
+    names = [text.split("\n")[0] for text in rows.locator("td:first-child").all_inner_texts()]
+    assert names
+    assert all(name.startswith("ROUQUETTE ") for name in names), names
+    # The export and the sort links carry the search.
+    expect(page.locator("main a[download][href*='export.csv']")).to_have_attribute(
+        "href", re.compile(r"[?&]q=ROUQUETTE")
+    )
+    for link in page.locator("table.stack thead th a").all():
+        assert "q=ROUQUETTE" in (link.get_attribute("href") or "")

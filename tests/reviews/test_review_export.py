@@ -116,6 +116,19 @@ def test_csv_keeps_the_filters_and_the_sort(client, signed_in_director, make, ho
     assert [row.split(";")[0] for row in rows] == ["GAMMA", "ALPHA"]
 
 
+def test_csv_follows_the_name_search(client, signed_in_director, make, hospital, other_hospital):
+    for last, first in [("Lefèvre", "Hélène"), ("Lebrun", "Paul"), ("Martin", "Léa")]:
+        make.habilitation(make.user(last_name=last, first_name=first), hospital)
+    make.habilitation(make.user(last_name="Lefebvre", first_name="Anne"), other_hospital)
+    _header, *rows = lines(client.get(EXPORT, {"q": "LE", "tri": "-personne"}))
+    # As on the screen: the people found (Léa too) in the director's establishment only, sorted.
+    assert [row.split(";")[0] for row in rows] == ["MARTIN", "LEFÈVRE", "LEBRUN"]
+    _header, *rows = lines(client.get(EXPORT, {"q": "helene lefevre"}))
+    assert [row.split(";")[0] for row in rows] == ["LEFÈVRE"]
+    _header, *rows = lines(client.get(EXPORT, {"q": "lefebvre"}))
+    assert rows == []
+
+
 def test_csv_neutralises_formulas_and_quotes(client, signed_in_director, make, hospital):
     unit = make.unit(hospital, name='=HYPERLINK("x");Soins "A"')
     make.habilitation(make.user(last_name="Aaron", first_name="+33 6"), unit)

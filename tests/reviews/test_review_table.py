@@ -310,6 +310,90 @@ def test_sort_links_keep_the_filters_and_say_the_order(client, signed_in_directo
     assert '<a href="?">' in page(client, tri="-personne")
 
 
+# --- Search by name or e-mail
+
+
+@pytest.fixture
+def helene(make, cardiology, charter) -> User:
+    person = make.user(last_name="Lefèvre", first_name="Hélène", email="h.lefevre@example.test")
+    make.habilitation(person, cardiology, "infirmier")
+    return person
+
+
+@pytest.mark.parametrize("query", ["lefev", "LEFÈVRE", "hel", "Hél lef", "  lefevre  "])
+def test_a_director_finds_a_person_by_part_of_their_name(
+    client, signed_in_director, people, helene, query
+):
+    html = page(client, q=query)
+    assert names(html) == ["LEFÈVRE"]
+    assert helene.email in html
+    assert "1 habilitation" in html
+
+
+def test_a_director_finds_a_person_by_e_mail(client, signed_in_director, people, helene):
+    assert names(page(client, q="h.lefevre@example.test")) == ["LEFÈVRE"]
+    assert names(page(client, q="H.Lefevre@Example.test")) == ["LEFÈVRE"]
+    # A word of the address: its start, like the words of the name.
+    assert names(page(client, q="h lefevre example")) == ["LEFÈVRE"]
+
+
+def test_the_search_finds_every_right_of_the_people_found(
+    client, signed_in_director, people, helene, geriatrics, make
+):
+    make.habilitation(helene, geriatrics, "medecin")
+    assert names(page(client, q="lefevre")) == ["LEFÈVRE", "LEFÈVRE"]
+    # The other filters still apply.
+    assert names(page(client, q="lefevre", profil=make.profile("medecin").pk)) == ["LEFÈVRE"]
+    assert names(page(client, q="zoe", statut="active")) == ["ABEL", "BERGER", "FABRE"]
+
+
+def test_the_search_never_widens_the_scope(
+    client, signed_in_director, people, make, other_hospital
+):
+    # Zola holds a right in the other establishment only.
+    zola = User.objects.get(last_name="Zola")
+    for query in ("zola", zola.email):
+        html = page(client, q=query)
+        assert names(html) == []
+        table = html.split('id="habilitations-title"', 1)[1]  # the search box says the query
+        assert "ZOLA" not in table
+        assert zola.email not in table
+    # Nor with the other establishment asked for: 404, as without a search.
+    response = client.get(URL, {"q": "zola", "etablissement": other_hospital.pk})
+    assert response.status_code == 404
+
+
+def test_a_search_finding_nobody_keeps_the_page_and_the_field(client, signed_in_director, people):
+    html = page(client, q="personne introuvable")
+    assert names(html) == []
+    assert 'value="personne introuvable"' in html
+    assert 'type="search"' in html
+
+
+def test_the_search_is_kept_by_the_sort_links_the_pages_and_the_export(
+    client, signed_in_director, hospital, cardiology, people
+):
+    _bulk(hospital, [cardiology], 60)
+    response = client.get(URL, {"q": "masse", "tri": "-fin"})
+    assert len(names(response.content.decode())) == 50
+    assert response.context["links"]["next"] == "?q=masse&tri=-fin&page=2"
+    headers = {header["key"]: header["url"] for header in response.context["headers"]}
+    assert headers["fin"] == "?q=masse&tri=fin"
+    assert headers["personne"] == "?q=masse"
+    assert response.context["export_url"] == f"{EXPORT}?q=masse&tri=-fin"
+    # The filter form carries it with the sort.
+    html = response.content.decode()
+    assert 'name="q" value="masse"' in html
+    assert len(names(page(client, q="masse", tri="-fin", page=2))) == 10
+
+
+def test_a_too_long_search_is_a_form_error(client, signed_in_director, people):
+    html = page(client, q="a" * 201)
+    assert names(html) == []
+    assert "field__errors" in html
+    assert client.get(EXPORT, {"q": "a" * 201}).status_code == 302
+
+
 # --- Summary
 
 
@@ -386,7 +470,7 @@ def test_summary_is_for_the_selected_establishment(
 def _bulk(hospital, units, n: int) -> None:
     """``n`` people with one right each, in two statements."""
     start = User.objects.count()
-    users = User.objects.bulk_create(
+    users = [
         User(
             email=f"bulk{start + i}@example.test",
             last_name=f"Masse{start + i:05d}",
@@ -394,7 +478,10 @@ def _bulk(hospital, units, n: int) -> None:
             password="!",  # unusable
         )
         for i in range(n)
-    )
+    ]
+    for user in users:  # what save() would write, for the search
+        user.search_name = user.build_search_name()
+    User.objects.bulk_create(users)
     nurse = Profile.objects.get(code="infirmier")
     t = today()
     Habilitation.objects.bulk_create(
